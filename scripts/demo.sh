@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make demo`: the longest pipeline that exists today — import ONNX models, inspect them,
+# convert to .nnc, evaluate on Fashion-MNIST (float and exact-integer paths where available).
+set -euo pipefail
+build=${1:-build}
+nncert="$build/nncert"
+here=$(cd "$(dirname "$0")/.." && pwd)
+data="$here/../shared/data"
+out="$here/out/demo"
+mkdir -p "$out"
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ -d "$data/qvip" ]; then
+  step "QVIP's Fashion-MNIST network (P4-6) from ONNX"
+  "$nncert" info "$data/qvip/fashion-mnist_1blk_64_q6.onnx"
+  "$nncert" convert "$data/qvip/fashion-mnist_1blk_64_q6.onnx" "$out/p4-6.nnc"
+  step "Float evaluation on the Fashion-MNIST test set"
+  "$nncert" eval "$out/p4-6.nnc" --data fashion-mnist
+  step "ACAS Xu network 1_1 (MATLAB export, opset 8)"
+  "$nncert" info "$data/acasxu/ACASXU_run2a_1_1_batch_2000.onnx"
+else
+  echo "demo: ../shared/data is absent; using the repository's own PyTorch-exported model"
+fi
+
+step "A PyTorch-exported MLP with BatchNorm: ONNX -> .nnc -> ONNX round trip"
+model="$here/tests/data/torch_bn.onnx"
+"$nncert" info "$model"
+"$nncert" convert "$model" "$out/torch_bn.nnc"
+"$nncert" convert "$out/torch_bn.nnc" "$out/torch_bn_roundtrip.onnx"
+"$nncert" info --json "$out/torch_bn_roundtrip.onnx" | grep -m1 '"digest"'
