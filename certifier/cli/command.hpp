@@ -1,0 +1,34 @@
+// What every `nncert` subcommand shares: global options, and the registration shape
+// (each command file adds its subcommand and returns how to run it after parsing).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace nncert::cli {
+
+struct Globals {
+  bool json = false;       // one JSON document on stdout; human text goes to stderr
+  std::uint64_t seed = 0;  // every randomised step takes its seed from here
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;  // returns the exit code
+};
+
+Command add_info(CLI::App& parent, const Globals& globals);
+Command add_convert(CLI::App& parent, const Globals& globals);
+Command add_eval(CLI::App& parent, const Globals& globals);
+
+// Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
+void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);
+
+// Where human-readable notes go: stderr with --json (stdout stays one JSON document), else stdout.
+std::ostream& human_out(const Globals& globals);
+
+}  // namespace nncert::cli
