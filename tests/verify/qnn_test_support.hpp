@@ -1,0 +1,152 @@
+// Shared by the QNN verification tests: random tiny quantized networks with random configs, the
+// exhaustive-enumeration oracle over an input region, and QVIP's own networks built exactly from
+// ../shared/data/qvip/*.onnx (W_int = W * 2^(Q-1), b_int = b * 2^(Q-2); DESIGN §3.2 QVIP scheme).
+#pragma once
+
+#include "certifier/core/network.hpp"
+#include "certifier/core/qnetwork.hpp"
+#include "certifier/verify/qnn_property.hpp"
+#include "formats/onnx.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace nncert::test {
+
+inline QConfig random_config(std::mt19937_64& rng, bool is_signed, int min_bits, int max_bits, int min_frac,
+                             int max_frac) {
+  QConfig c;
+  c.is_signed = is_signed;
+  c.bits = std::uniform_int_distribution<int>(min_bits, max_bits)(rng);
+  c.frac = std::uniform_int_distribution<int>(min_frac, max_frac)(rng);
+  return c;
+}
+
+// 2-4 inputs on a small grid, 1-3 layers of 1-4 neurons, random configs (shifts of either sign,
+// signed or unsigned hidden outputs), weights spread over their whole grids.
+inline QNetwork random_tiny_qnn(std::mt19937_64& rng) {
+  auto pick = [&](int a, int b) { return std::uniform_int_distribution<int>(a, b)(rng); };
+  QNetwork net;
+  net.input_size = static_cast<std::size_t>(pick(2, 4));
+  net.cx = random_config(rng, pick(0, 3) == 0, 2, 3, 0, 3);
+  const int layers = pick(1, 3);
+  std::size_t width = net.input_size;
+  int fx = net.cx.frac;
+  for (int l = 0; l < layers; ++l) {
+    const bool last = l + 1 == layers;
+    QLayer layer;
+    layer.inputs = width;
+    layer.outputs = static_cast<std::size_t>(last ? pick(2, 4) : pick(1, 4));
+    layer.cw = random_config(rng, true, 2, 5, 0, 4);
+    layer.cb = random_config(rng, true, 2, 6, 0, layer.cw.frac + fx);
+    layer.cy = random_config(rng, last || pick(0, 3) == 0, 2, 5, std::max(0, layer.cw.frac + fx - 4),
+                             layer.cw.frac + fx + 2);
+    layer.relu = !last;
+    for (std::size_t i = 0; i < layer.inputs * layer.outputs; ++i)
+      layer.W.push_back(std::uniform_int_distribution<std::int64_t>(layer.cw.lo(), layer.cw.hi())(rng));
+    for (std::size_t i = 0; i < layer.outputs; ++i)
+      layer.b.push_back(std::uniform_int_distribution<std::int64_t>(layer.cb.lo(), layer.cb.hi())(rng));
+    fx = layer.cy.frac;
+    width = layer.outputs;
+    net.layers.push_back(std::move(layer));
+  }
+  return net;
+}
+
+inline std::vector<std::int64_t> random_input(const QNetwork& net, std::mt19937_64& rng) {
+  std::vector<std::int64_t> x(net.input_size);
+  for (auto& v : x) v = std::uniform_int_distribution<std::int64_t>(net.cx.lo(), net.cx.hi())(rng);
+  return x;
+}
+
+// Calls f on every input of the region (stops early when f returns false).
+inline void for_each_input(const QInputRegion& region, const std::function<bool(const std::vector<std::int64_t>&)>& f) {
+  std::vector<std::int64_t> x = region.lo;
+  const std::size_t n = x.size();
+  while (true) {
+    if (contains(region, x) && !f(x)) return;
+    std::size_t i = 0;
+    while (i < n && x[i] == region.hi[i]) {
+      x[i] = region.lo[i];
+      ++i;
+    }
+    if (i == n) return;
+    ++x[i];
+  }
+}
+
+// The oracle: some input of the region whose reference output is unsafe, or nullopt.
+inline std::optional<std::vector<std::int64_t>> enumerate_counterexample(const QNetwork& net, const QProperty& p) {
+  std::optional<std::vector<std::int64_t>> found;
+  for_each_input(p.region, [&](const std::vector<std::int64_t>& x) {
+    if (violated_disjunct(p, evaluate(net, x))) {
+      found = x;
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+// QVIP's networks exactly on their integer grids (see ../shared/data/README.md).
+inline QNetwork qvip_qnetwork(const std::string& onnx_path, int q) {
+  const Network net = fold(load_onnx(onnx_path));
+  QNetwork qn;
+  qn.input_size = net.input_size;
+  qn.cx = QConfig{false, 8, 8};
+  std::vector<const Dense*> dense;
+  for (const auto& l : net.layers)
+    if (const auto* d = std::get_if<Dense>(&l)) dense.push_back(d);
+  for (std::size_t i = 0; i < dense.size(); ++i) {
+    const Dense& d = *dense[i];
+    const bool last = i + 1 == dense.size();
+    QLayer layer{static_cast<std::size_t>(d.W.cols()), static_cast<std::size_t>(d.W.rows()), {}, {},
+                 QConfig{true, q, q - 1}, QConfig{true, q, q - 2}, QConfig{last, q, q - 2}, !last};
+    for (Eigen::Index r = 0; r < d.W.rows(); ++r)
+      for (Eigen::Index c = 0; c < d.W.cols(); ++c) layer.W.push_back(std::llround(std::ldexp(d.W(r, c), q - 1)));
+    for (Eigen::Index r = 0; r < d.b.size(); ++r) layer.b.push_back(std::llround(std::ldexp(d.b[r], q - 2)));
+    qn.layers.push_back(std::move(layer));
+  }
+  return qn;
+}
+
+}  // namespace nncert::test
+
+namespace nncert::test {
+
+// A random property on a random net: classification (most), regression, or random linear
+// output rows on a box; random norm and radius 0..3.
+inline QProperty random_property(const QNetwork& net, std::mt19937_64& rng) {
+  auto pick = [&](int a, int b) { return std::uniform_int_distribution<int>(a, b)(rng); };
+  const auto centre = random_input(net, rng);
+  const QNorm norm = std::array{QNorm::Linf, QNorm::L1, QNorm::L0}[static_cast<std::size_t>(pick(0, 2))];
+  const int kind = pick(0, 9);
+  const std::int64_t span = net.cx.hi() - net.cx.lo(), n = static_cast<std::int64_t>(net.input_size);
+  const std::int64_t max_r = norm == QNorm::Linf ? span : norm == QNorm::L1 ? span * n : n;
+  QInputRegion region = ball_region(net, centre, norm, std::min<std::int64_t>(pick(0, 3), max_r));
+  if (kind < 7) return classification_property(net, region);
+  if (kind < 8) return regression_property(net, region, std::ldexp(pick(0, 3), -net.layers.back().cy.frac));
+  QProperty p;
+  p.region = region;
+  const std::size_t m = output_size(net);
+  for (int d = pick(1, 2); d > 0; --d) {
+    std::vector<QOutputRow> conj;
+    for (int r = pick(1, 2); r > 0; --r) {
+      QOutputRow row{std::vector<std::int64_t>(m), pick(-6, 6)};
+      for (auto& c : row.c) c = pick(-2, 2);
+      conj.push_back(row);
+    }
+    p.unsafe.push_back(conj);
+  }
+  p.description = "random linear";
+  return p;
+}
+
+}  // namespace nncert::test
