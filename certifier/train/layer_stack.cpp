@@ -59,7 +59,15 @@ Matrix backward(const Network& net, const Tape& tape, const Matrix& dY, Network&
     std::visit(Overloaded{[&](const Dense& layer) {
                             auto& g = std::get<Dense>(grads.layers[k]);
                             g.W.noalias() = d * X.transpose();
-                            g.b = d.rowwise().sum();
+                            // A bias feeding a train-mode BatchNorm is cancelled by the batch mean: its
+                            // gradient is exactly 0, and Adam would amplify the rounding noise of the sum
+                            // into steps of size lr.
+                            const bool cancelled = k + 1 < L && std::holds_alternative<BatchNorm>(net.layers[k + 1]) &&
+                                                   tape.normalized[k + 1].size() != 0;
+                            if (cancelled)
+                              g.b.setZero(layer.b.size());
+                            else
+                              g.b = d.rowwise().sum();
                             if (need_dx) {
                               Matrix dx(layer.W.cols(), d.cols());
                               dx.noalias() = layer.W.transpose() * d;

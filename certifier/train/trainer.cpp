@@ -221,6 +221,38 @@ Evaluation evaluate_dataset(const Network& net, const Dataset& data, const Train
   return e;
 }
 
+Optimizer::Optimizer(const AdamConfig& config, const Network& net) : adam(config, net), grads(zeros_like(net)) {}
+
+double train_step(Network& net, Optimizer& opt, const Matrix& X, const std::vector<int>& labels, const Matrix& targets,
+                  const TrainConfig& config, double lr, const std::vector<WeightMask>& masks, const TrainHooks& hooks) {
+  const Network effective = hooks.transform ? hooks.transform(net) : Network();
+  const Network& forward_net = hooks.transform ? effective : net;
+  opt.outputs = forward(forward_net, X, true, opt.tape);
+  const LossValue loss = config.loss == LossKind::MeanSquaredError
+                             ? mean_squared_error(opt.outputs, targets)
+                             : cross_entropy(opt.outputs, labels, config.class_weights);
+  if (!std::isfinite(loss.value)) return loss.value;
+  backward(forward_net, opt.tape, loss.grad, opt.grads);
+  update_running_stats(net, opt.tape, config.bn_momentum);
+  // Regularisers and masks act on the gradient, as PyTorch's weight_decay does.
+  const auto p = parameters(net);
+  const auto g = parameters(opt.grads);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    auto gi = g[i].values();
+    if (p[i].weights && config.weight_decay > 0) gi += config.weight_decay * p[i].values();
+    if (p[i].gamma && config.slim_l1 > 0) gi += config.slim_l1 * p[i].values().sign();
+    if (p[i].weights)
+      for (const WeightMask& m : masks)
+        if (m.layer == p[i].layer) {
+          if (m.mask.size() != p[i].size) throw InternalError("weight mask does not match layer " + std::to_string(m.layer));
+          gi *= Eigen::Map<const Eigen::ArrayXd>(m.mask.data(), p[i].size);
+        }
+  }
+  opt.adam.step(net, opt.grads, lr);
+  apply_masks(net, masks);
+  return loss.value;
+}
+
 TrainResult train(const Network& initial, const Dataset& data, const TrainConfig& config,
                   const std::vector<WeightMask>& masks, const TrainHooks& hooks) {
   check_training_input(initial, data, config);
@@ -243,17 +275,12 @@ TrainResult train(const Network& initial, const Dataset& data, const TrainConfig
   TrainResult result;
   Network net = initial;
   apply_masks(net, masks);
-  Adam adam(config.adam, net);
-  Network grads = zeros_like(net);
-  // Masks as flat views aligned with parameters(): pruned weights get no gradient.
-  std::vector<const Matrix*> mask_of(net.layers.size(), nullptr);
-  for (const WeightMask& m : masks) mask_of[m.layer] = &m.mask;
+  Optimizer opt(config.adam, net);
   const bool bn = has_batch_norm(net);
   const std::size_t batches = (order.size() + config.batch - 1) / config.batch;
   double best = std::numeric_limits<double>::infinity();
   std::size_t since_best = 0;
   Network best_net = net;
-  Tape tape;
 
   for (std::size_t epoch = 0; epoch < config.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -267,29 +294,12 @@ TrainResult train(const Network& initial, const Dataset& data, const TrainConfig
       // Batch statistics of a single sample are degenerate (PyTorch refuses them): skip it.
       if (bn && count < 2) continue;
       const Batch batch = gather(data, targets, regression, order, first, count);
-      const Network effective = hooks.transform ? hooks.transform(net) : Network();
-      const Network& forward_net = hooks.transform ? effective : net;
-      const Matrix Y = forward(forward_net, batch.X, true, tape);
-      const LossValue loss =
-          regression ? mean_squared_error(Y, batch.targets) : cross_entropy(Y, batch.labels, config.class_weights);
-      if (!std::isfinite(loss.value))
+      const double loss = train_step(net, opt, batch.X, batch.labels, batch.targets, config, lr, masks, hooks);
+      if (!std::isfinite(loss))
         throw InputError("training", "epoch " + std::to_string(epoch + 1) + " batch " + std::to_string(b + 1),
                          "the loss is not finite (lower --lr?)");
-      backward(forward_net, tape, loss.grad, grads);
-      update_running_stats(net, tape, config.bn_momentum);
-      // Regularisers and masks act on the gradient, as PyTorch's weight_decay does.
-      const auto p = parameters(net);
-      const auto g = parameters(grads);
-      for (std::size_t i = 0; i < p.size(); ++i) {
-        auto gi = g[i].values();
-        if (p[i].weights && config.weight_decay > 0) gi += config.weight_decay * p[i].values();
-        if (p[i].gamma && config.slim_l1 > 0) gi += config.slim_l1 * p[i].values().sign();
-        if (p[i].weights && mask_of[p[i].layer])
-          gi *= Eigen::Map<const Eigen::ArrayXd>(mask_of[p[i].layer]->data(), p[i].size);
-      }
-      adam.step(net, grads, lr);
-      apply_masks(net, masks);
-      loss_sum += loss.value * static_cast<double>(count);
+      const Matrix& Y = opt.outputs;
+      loss_sum += loss * static_cast<double>(count);
       seen += count;
       if (!regression) correct += count_correct(Y, batch.labels);
       if (hooks.on_batch) hooks.on_batch(b + 1, batches);

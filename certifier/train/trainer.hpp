@@ -6,6 +6,7 @@
 
 #include "certifier/core/network.hpp"
 #include "certifier/train/adam.hpp"
+#include "certifier/train/layer_stack.hpp"
 #include "certifier/train/losses.hpp"
 #include "formats/dataset.hpp"
 
@@ -69,6 +70,23 @@ struct TrainResult {
 // Checks that `net` and `data` fit together and the config is usable; throws InputError naming
 // the problem (arch vs. features/classes, empty data, labels out of range, NaN, batch/epochs <= 0).
 void check_training_input(const Network& net, const Dataset& data, const TrainConfig& config);
+
+// The state one optimisation run carries from batch to batch.
+struct Optimizer {
+  Adam adam;
+  Network grads;  // shaped like the network
+  Tape tape;
+  Matrix outputs;  // of the last batch (train mode)
+  Optimizer(const AdamConfig& config, const Network& net);
+};
+
+// One step on one batch, exactly what train() does per batch: forward in train mode (on
+// hooks.transform(net) when set), loss, backward, running statistics, L2 / L1-gamma terms,
+// masks, Adam at rate `lr`. `labels` for cross-entropy, `targets` (outputs x N) for MSE.
+// Returns the batch loss (without the regularisers).
+double train_step(Network& net, Optimizer& opt, const Matrix& X, const std::vector<int>& labels, const Matrix& targets,
+                  const TrainConfig& config, double lr, const std::vector<WeightMask>& masks = {},
+                  const TrainHooks& hooks = {});
 
 TrainResult train(const Network& initial, const Dataset& data, const TrainConfig& config,
                   const std::vector<WeightMask>& masks = {}, const TrainHooks& hooks = {});
