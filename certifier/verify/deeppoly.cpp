@@ -1,0 +1,163 @@
+#include "certifier/verify/deeppoly.hpp"
+
+namespace nncert {
+
+namespace {
+
+// ReLU relaxation of one layer: lo_slope*z <= a <= up_slope*z + up_off on [l, u].
+struct Relax {
+  Vector lo_slope, up_slope, up_off;
+};
+
+Relax relax(const Bounds& z) {
+  const Eigen::Index n = z.lo.size();
+  Relax r{Vector::Zero(n), Vector::Zero(n), Vector::Zero(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double l = z.lo[i], u = z.hi[i];
+    if (u <= 0) continue;
+    if (l >= 0) {
+      r.lo_slope[i] = r.up_slope[i] = 1.0;
+      continue;
+    }
+    const double s = u / (u - l);
+    r.up_slope[i] = s;
+    // -l*u/(u-l) rounded: widen slightly upward so the chord stays above relu on [l, u].
+    r.up_off[i] = -l * s * (1 + 1e-12) + kAbsWiden;
+    r.lo_slope[i] = u > -l ? 1.0 : 0.0;  // area-minimising lower bound
+  }
+  return r;
+}
+
+// Lower bounds of the rows of (Lam x + c) over the box, widened outward.
+Vector concretise_lower(const Matrix& Lam, const Vector& c, const Box& box) {
+  const Vector v = Lam.cwiseMax(0.0) * box.lo + Lam.cwiseMin(0.0) * box.hi + c;
+  const Vector mag = Lam.cwiseAbs() * box.lo.cwiseAbs().cwiseMax(box.hi.cwiseAbs()) + c.cwiseAbs();
+  return v - (kRelWiden * mag.array() + kAbsWiden).matrix();
+}
+
+// Back-substitutes the stacked expressions [L; U] (over the ReLU outputs of layer `from`, with
+// constants cl, cu) down to the input. Returns {lower bounds of L rows, upper bounds of U rows}.
+// When `record` is given, stores L's coefficients on every hidden layer before relaxing it, and
+// the final input-level L and constant.
+struct Backsub {
+  Vector lo, hi;
+  Matrix x_coef_lo;
+  Vector x_const_lo;
+  std::vector<Matrix> relu_coef_lo;
+};
+
+Backsub back_substitute(const ReluChain& chain, const std::vector<Relax>& rel, int from, Matrix L, Vector cl,
+                        Matrix U, Vector cu, const Box& box, bool record) {
+  Backsub out;
+  if (record) out.relu_coef_lo.resize(static_cast<std::size_t>(from) + 1);
+  const Eigen::Index m = L.rows();
+  for (int j = from; j >= 0; --j) {
+    const Relax& r = rel[static_cast<std::size_t>(j)];
+    if (record) out.relu_coef_lo[static_cast<std::size_t>(j)] = L;
+    // Relax a_j in terms of z_j: lower bound uses the lower relaxation for positive coefficients.
+    const Matrix Lp = L.cwiseMax(0.0), Ln = L.cwiseMin(0.0);
+    const Matrix Up = U.cwiseMax(0.0), Un = U.cwiseMin(0.0);
+    cl += Ln * r.up_off;
+    cu += Up * r.up_off;
+    Matrix S(2 * m, L.cols());
+    S.topRows(m) = Lp * r.lo_slope.asDiagonal();
+    S.topRows(m) += Ln * r.up_slope.asDiagonal();
+    S.bottomRows(m) = Up * r.up_slope.asDiagonal();
+    S.bottomRows(m) += Un * r.lo_slope.asDiagonal();
+    // Substitute z_j = W_j a_{j-1} + b_j (a_{-1} = x).
+    const Dense& layer = chain.layers[static_cast<std::size_t>(j)];
+    cl += S.topRows(m) * layer.b;
+    cu += S.bottomRows(m) * layer.b;
+    const Matrix SW = S * layer.W;
+    L = SW.topRows(m);
+    U = SW.bottomRows(m);
+  }
+  out.lo = concretise_lower(L, cl, box);
+  out.hi = -concretise_lower(-U, -cu, box);
+  if (record) {
+    out.x_coef_lo = std::move(L);
+    out.x_const_lo = std::move(cl);
+  }
+  return out;
+}
+
+}  // namespace
+
+DeepPolySpec spec_of(const Conjunction& c, std::size_t num_outputs) {
+  DeepPolySpec s{Matrix::Zero(static_cast<Eigen::Index>(c.size()), static_cast<Eigen::Index>(num_outputs)),
+                 Vector::Zero(static_cast<Eigen::Index>(c.size()))};
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    s.C.row(static_cast<Eigen::Index>(i)) = c[i].a.transpose();
+    s.d[static_cast<Eigen::Index>(i)] = -c[i].b;
+  }
+  return s;
+}
+
+DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySpec* spec, const ReluSplits* splits) {
+  DeepPolyResult res;
+  const std::size_t depth = chain.layers.size();
+  std::vector<Relax> rel;
+  Bounds a{box.lo, box.hi};  // bounds of the previous layer's ReLU outputs (or the input)
+  for (std::size_t l = 0; l < depth; ++l) {
+    const Dense& layer = chain.layers[l];
+    Bounds z = affine_interval(layer, a);  // IBP step from the already tightened bounds
+    if (l > 0) {
+      // Back-substitute only rows whose phase IBP cannot decide (hidden layers) or all rows
+      // (the output layer): a stable ReLU's relaxation is exact whatever its bounds.
+      std::vector<Eigen::Index> rows;
+      const bool last = l + 1 == depth;
+      for (Eigen::Index i = 0; i < z.lo.size(); ++i)
+        if (last || (z.lo[i] < 0 && z.hi[i] > 0)) rows.push_back(i);
+      if (!rows.empty()) {
+        const auto m = static_cast<Eigen::Index>(rows.size());
+        Matrix Wr(m, layer.W.cols());
+        Vector br(m);
+        for (Eigen::Index k = 0; k < m; ++k) {
+          Wr.row(k) = layer.W.row(rows[static_cast<std::size_t>(k)]);
+          br[k] = layer.b[rows[static_cast<std::size_t>(k)]];
+        }
+        const Backsub bs = back_substitute(chain, rel, static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
+        for (Eigen::Index k = 0; k < m; ++k) {
+          const Eigen::Index i = rows[static_cast<std::size_t>(k)];
+          z.lo[i] = std::max(z.lo[i], bs.lo[k]);
+          z.hi[i] = std::min(z.hi[i], bs.hi[k]);
+        }
+      }
+    }
+    if (l + 1 < depth && splits && l < splits->size() && !(*splits)[l].empty()) {
+      const auto& s = (*splits)[l];
+      for (Eigen::Index i = 0; i < z.lo.size(); ++i) {
+        if (s[static_cast<std::size_t>(i)] > 0) z.lo[i] = std::max(z.lo[i], 0.0);
+        if (s[static_cast<std::size_t>(i)] < 0) z.hi[i] = std::min(z.hi[i], 0.0);
+      }
+    }
+    if (((z.lo.array() > z.hi.array())).any()) res.infeasible = true;
+    res.pre.push_back(z);
+    if (res.infeasible) return res;
+    if (l + 1 < depth) {
+      rel.push_back(relax(z));
+      a = {z.lo.cwiseMax(0.0), z.hi.cwiseMax(0.0)};
+    }
+  }
+  if (spec) {
+    const Dense& last = chain.layers.back();
+    const Matrix CW = spec->C * last.W;
+    const Vector cb = spec->C * last.b + spec->d;
+    if (depth == 1) {
+      res.spec_x_coef = CW;
+      res.spec_x_const = cb;
+      res.spec_lo = concretise_lower(CW, cb, box);
+    } else {
+      Backsub bs = back_substitute(chain, rel, static_cast<int>(depth) - 2, CW, cb, CW, cb, box, true);
+      res.spec_lo = bs.lo;
+      res.spec_x_coef = std::move(bs.x_coef_lo);
+      res.spec_x_const = std::move(bs.x_const_lo);
+      res.spec_relu_coef = std::move(bs.relu_coef_lo);
+    }
+    // Never looser than the interval bound of C y + d over the output bounds.
+    res.spec_lo = res.spec_lo.cwiseMax(interval_lower(spec->C, spec->d, res.pre.back()));
+  }
+  return res;
+}
+
+}  // namespace nncert

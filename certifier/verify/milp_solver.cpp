@@ -1,0 +1,329 @@
+#include "certifier/verify/milp_solver.hpp"
+
+#include "certifier/core/error.hpp"
+
+#include <coin/Cbc_C_Interface.h>
+#include <glpk.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <climits>
+#include <cmath>
+#include <mutex>
+
+namespace nncert {
+
+bool MilpProblem::is_feasibility_query() const {
+  for (const MilpVar& v : vars)
+    if (v.objective != 0) return false;
+  return true;
+}
+
+MilpBackend parse_milp_backend(const std::string& name) {
+  if (name == "glpk") return MilpBackend::Glpk;
+  if (name == "cbc") return MilpBackend::Cbc;
+  throw InputError("--solver", "'" + name + "'", "expected glpk or cbc");
+}
+
+std::string to_string(MilpBackend b) { return b == MilpBackend::Glpk ? "glpk" : "cbc"; }
+
+std::string to_string(MilpStatus s) {
+  switch (s) {
+    case MilpStatus::Optimal: return "optimal";
+    case MilpStatus::Infeasible: return "infeasible";
+    case MilpStatus::Timeout: return "timeout";
+    case MilpStatus::Error: return "error";
+  }
+  return "error";
+}
+
+double max_violation(const MilpProblem& p, const std::vector<double>& x) {
+  if (x.size() != p.vars.size()) return std::numeric_limits<double>::infinity();
+  double worst = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const MilpVar& v = p.vars[i];
+    if (!std::isfinite(x[i])) return std::numeric_limits<double>::infinity();
+    worst = std::max({worst, v.lo - x[i], x[i] - v.hi});
+    if (v.kind != VarKind::Continuous) worst = std::max(worst, std::abs(x[i] - std::nearbyint(x[i])));
+  }
+  for (const MilpRow& r : p.rows) {
+    long double s = 0;
+    for (auto [j, c] : r.terms) s += static_cast<long double>(c) * static_cast<long double>(x[j]);
+    worst = std::max({worst, static_cast<double>(static_cast<long double>(r.lo) - s),
+                      static_cast<double>(s - static_cast<long double>(r.hi))});
+  }
+  return worst;
+}
+
+namespace {
+
+void round_integers(const MilpProblem& p, std::vector<double>& x) {
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (p.vars[i].kind != VarKind::Continuous) x[i] = std::nearbyint(x[i]);
+}
+
+double objective_of(const MilpProblem& p, const std::vector<double>& x) {
+  double s = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) s += p.vars[i].objective * x[i];
+  return s;
+}
+
+// ---- GLPK -------------------------------------------------------------------------------
+class GlpkSolver final : public MilpSolver {
+ public:
+  MilpBackend backend() const override { return MilpBackend::Glpk; }
+
+  MilpResult solve(const MilpProblem& p, const MilpOptions& o) override {
+    glp_prob* lp = glp_create_prob();
+    struct Guard {
+      glp_prob* lp;
+      ~Guard() { glp_delete_prob(lp); }
+    } guard{lp};
+    glp_set_obj_dir(lp, p.maximize ? GLP_MAX : GLP_MIN);
+    const int n = static_cast<int>(p.vars.size());
+    if (n > 0) glp_add_cols(lp, n);
+    bool integral = false;
+    for (int j = 1; j <= n; ++j) {
+      const MilpVar& v = p.vars[static_cast<std::size_t>(j - 1)];
+      glp_set_col_bnds(lp, j, bound_type(v.lo, v.hi), std::isfinite(v.lo) ? v.lo : 0.0,
+                       std::isfinite(v.hi) ? v.hi : 0.0);
+      glp_set_obj_coef(lp, j, v.objective);
+      if (v.kind == VarKind::Binary) {
+        glp_set_col_kind(lp, j, GLP_BV);
+        glp_set_col_bnds(lp, j, GLP_DB, std::max(0.0, v.lo), std::min(1.0, v.hi));
+        if (std::max(0.0, v.lo) == std::min(1.0, v.hi)) glp_set_col_bnds(lp, j, GLP_FX, std::max(0.0, v.lo), 0.0);
+      }
+      if (v.kind == VarKind::Integer) glp_set_col_kind(lp, j, GLP_IV);
+      integral |= v.kind != VarKind::Continuous;
+    }
+    const int m = static_cast<int>(p.rows.size());
+    if (m > 0) glp_add_rows(lp, m);
+    std::vector<int> ia{0}, ja{0};
+    std::vector<double> ar{0};
+    for (int i = 1; i <= m; ++i) {
+      const MilpRow& r = p.rows[static_cast<std::size_t>(i - 1)];
+      glp_set_row_bnds(lp, i, bound_type(r.lo, r.hi), std::isfinite(r.lo) ? r.lo : 0.0, std::isfinite(r.hi) ? r.hi : 0.0);
+      for (auto [j, c] : r.terms) {
+        if (c == 0) continue;
+        ia.push_back(i);
+        ja.push_back(static_cast<int>(j) + 1);
+        ar.push_back(c);
+      }
+    }
+    // GLPK rejects duplicate (row, col) entries: merge them.
+    merge_duplicates(ia, ja, ar);
+    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+
+    MilpResult res;
+    const double limit_ms = std::isfinite(o.time_limit_s) ? std::max(1.0, o.time_limit_s * 1000.0) : 0.0;
+    const int tm_lim = limit_ms > 2e9 || limit_ms == 0 ? INT_MAX : static_cast<int>(limit_ms);
+    glp_smcp sm;
+    glp_init_smcp(&sm);
+    sm.msg_lev = GLP_MSG_OFF;
+    sm.presolve = GLP_ON;
+    sm.tm_lim = tm_lim;
+    sm.tol_bnd = std::max(1e-12, o.feasibility_tolerance);
+    if (!integral) {
+      int rc = 0;
+      {
+        static std::mutex mutex;
+        std::lock_guard<std::mutex> lock(mutex);
+        rc = glp_simplex(lp, &sm);
+      }
+      const int st = glp_get_status(lp);
+      if (rc == GLP_ENOPFS || st == GLP_NOFEAS) return with_status(res, MilpStatus::Infeasible);
+      if (rc == GLP_ETMLIM) return with_status(res, MilpStatus::Timeout);
+      if (rc != 0 || st != GLP_OPT) {
+        res.message = "glp_simplex returned " + std::to_string(rc) + ", status " + std::to_string(st);
+        return with_status(res, MilpStatus::Error);
+      }
+      res.status = MilpStatus::Optimal;
+      res.has_solution = true;
+      res.x.resize(static_cast<std::size_t>(n));
+      for (int j = 1; j <= n; ++j) res.x[static_cast<std::size_t>(j - 1)] = glp_get_col_prim(lp, j);
+      res.objective = objective_of(p, res.x);
+      res.bound = res.objective;
+      return res;
+    }
+    glp_iocp io;
+    glp_init_iocp(&io);
+    io.msg_lev = GLP_MSG_OFF;
+    io.presolve = GLP_ON;
+    io.tm_lim = tm_lim;
+    io.tol_int = std::max(1e-12, o.integrality_tolerance);
+    io.tol_obj = 1e-9;
+    struct Info {
+      bool stop_first;
+    } info{o.stop_at_first_solution};
+    io.cb_info = &info;
+    io.cb_func = [](glp_tree* tree, void* data) {
+      if (glp_ios_reason(tree) == GLP_IBINGO && static_cast<Info*>(data)->stop_first) glp_ios_terminate(tree);
+    };
+    int rc = 0;
+    {
+      // GLPK's environment may be process-global depending on how it was built: one call at a time.
+      static std::mutex mutex;
+      std::lock_guard<std::mutex> lock(mutex);
+      rc = glp_intopt(lp, &io);
+    }
+    const int st = glp_mip_status(lp);
+    if (rc == GLP_ENOPFS || rc == GLP_ENODFS || st == GLP_NOFEAS) return with_status(res, MilpStatus::Infeasible);
+    if (st == GLP_OPT || st == GLP_FEAS) {
+      res.has_solution = true;
+      res.x.resize(static_cast<std::size_t>(n));
+      for (int j = 1; j <= n; ++j) res.x[static_cast<std::size_t>(j - 1)] = glp_mip_col_val(lp, j);
+      round_integers(p, res.x);
+      res.objective = objective_of(p, res.x);
+    }
+    if (st == GLP_OPT && rc == 0) {
+      res.status = MilpStatus::Optimal;
+      res.bound = res.objective;
+      return res;
+    }
+    if (res.has_solution && o.stop_at_first_solution && (rc == GLP_ESTOP || rc == 0)) {
+      res.status = MilpStatus::Optimal;  // a feasibility query is answered by any feasible point
+      res.bound = res.objective;
+      return res;
+    }
+    if (rc == GLP_ETMLIM || rc == GLP_ESTOP) {
+      res.bound = p.maximize ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+      return with_status(res, MilpStatus::Timeout);
+    }
+    res.message = "glp_intopt returned " + std::to_string(rc) + ", status " + std::to_string(st);
+    return with_status(res, MilpStatus::Error);
+  }
+
+ private:
+  static int bound_type(double lo, double hi) {
+    const bool fl = std::isfinite(lo), fh = std::isfinite(hi);
+    if (fl && fh) return lo == hi ? GLP_FX : GLP_DB;
+    if (fl) return GLP_LO;
+    if (fh) return GLP_UP;
+    return GLP_FR;
+  }
+  static void merge_duplicates(std::vector<int>& ia, std::vector<int>& ja, std::vector<double>& ar) {
+    std::vector<std::size_t> order(ia.size() - 1);
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k + 1;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return ia[a] != ia[b] ? ia[a] < ia[b] : ja[a] < ja[b];
+    });
+    std::vector<int> ni{0}, nj{0};
+    std::vector<double> na{0};
+    for (std::size_t k : order) {
+      if (ni.size() > 1 && ni.back() == ia[k] && nj.back() == ja[k]) {
+        na.back() += ar[k];
+      } else {
+        ni.push_back(ia[k]);
+        nj.push_back(ja[k]);
+        na.push_back(ar[k]);
+      }
+    }
+    ia.swap(ni);
+    ja.swap(nj);
+    ar.swap(na);
+  }
+  static MilpResult& with_status(MilpResult& r, MilpStatus s) {
+    r.status = s;
+    return r;
+  }
+};
+
+// ---- CBC --------------------------------------------------------------------------------
+class CbcSolver final : public MilpSolver {
+ public:
+  MilpBackend backend() const override { return MilpBackend::Cbc; }
+
+  MilpResult solve(const MilpProblem& p, const MilpOptions& o) override {
+    Cbc_Model* model = Cbc_newModel();
+    struct Guard {
+      Cbc_Model* m;
+      ~Guard() { Cbc_deleteModel(m); }
+    } guard{model};
+    const double inf = DBL_MAX;
+    for (const MilpVar& v : p.vars) {
+      double lo = std::isfinite(v.lo) ? v.lo : -inf, hi = std::isfinite(v.hi) ? v.hi : inf;
+      if (v.kind == VarKind::Binary) {
+        lo = std::max(lo, 0.0);
+        hi = std::min(hi, 1.0);
+      }
+      Cbc_addCol(model, "", lo, hi, v.objective, v.kind != VarKind::Continuous, 0, nullptr, nullptr);
+    }
+    std::vector<int> cols;
+    std::vector<double> coefs;
+    for (const MilpRow& r : p.rows) {
+      cols.clear();
+      coefs.clear();
+      for (auto [j, c] : r.terms) {
+        cols.push_back(static_cast<int>(j));
+        coefs.push_back(c);
+      }
+      const bool fl = std::isfinite(r.lo), fh = std::isfinite(r.hi);
+      if (fl && fh && r.lo == r.hi) {
+        Cbc_addRow(model, "", static_cast<int>(cols.size()), cols.data(), coefs.data(), 'E', r.lo);
+      } else {
+        if (fl) Cbc_addRow(model, "", static_cast<int>(cols.size()), cols.data(), coefs.data(), 'G', r.lo);
+        if (fh) Cbc_addRow(model, "", static_cast<int>(cols.size()), cols.data(), coefs.data(), 'L', r.hi);
+      }
+    }
+    Cbc_setObjSense(model, p.maximize ? -1.0 : 1.0);
+    Cbc_setLogLevel(model, 0);
+    if (std::isfinite(o.time_limit_s)) Cbc_setMaximumSeconds(model, std::max(0.01, o.time_limit_s));
+    if (o.threads > 1) Cbc_setParameter(model, "threads", std::to_string(o.threads).c_str());
+    Cbc_setParameter(model, "primalT", std::to_string(std::max(1e-12, o.feasibility_tolerance)).c_str());
+    Cbc_setParameter(model, "integerT", std::to_string(std::max(1e-12, o.integrality_tolerance)).c_str());
+    if (o.stop_at_first_solution) Cbc_setParameter(model, "maxSolutions", "1");
+    Cbc_setAllowableGap(model, 1e-9);
+    Cbc_setAllowableFractionGap(model, 1e-9);
+    MilpResult res;
+    int rc = 0;
+    {
+      // CBC keeps some static state; serialise calls from our own threads.
+      static std::mutex mutex;
+      std::lock_guard<std::mutex> lock(mutex);
+      rc = Cbc_solve(model);
+    }
+    const int n = static_cast<int>(p.vars.size());
+    const bool proven_infeasible = Cbc_isProvenInfeasible(model);
+    const bool proven_optimal = Cbc_isProvenOptimal(model);
+    const double* sol = Cbc_getColSolution(model);
+    const bool has = sol && Cbc_numberSavedSolutions(model) > 0;
+    if (has || (proven_optimal && sol)) {
+      res.has_solution = true;
+      res.x.assign(sol, sol + n);
+      round_integers(p, res.x);
+      res.objective = objective_of(p, res.x);
+    }
+    if (proven_infeasible && !res.has_solution) {
+      res.status = MilpStatus::Infeasible;
+      return res;
+    }
+    if (proven_optimal && res.has_solution) {
+      res.status = MilpStatus::Optimal;
+      res.bound = res.objective;
+      return res;
+    }
+    if (res.has_solution && o.stop_at_first_solution) {
+      res.status = MilpStatus::Optimal;
+      res.bound = res.objective;
+      return res;
+    }
+    if (Cbc_isSecondsLimitReached(model) || Cbc_status(model) == 1) {
+      res.status = MilpStatus::Timeout;
+      res.bound = Cbc_getBestPossibleObjValue(model) * 1.0;
+      return res;
+    }
+    res.status = MilpStatus::Error;
+    res.message = "Cbc_solve returned " + std::to_string(rc) + ", status " + std::to_string(Cbc_status(model)) +
+                  "/" + std::to_string(Cbc_secondaryStatus(model));
+    return res;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<MilpSolver> make_milp_solver(MilpBackend backend) {
+  if (backend == MilpBackend::Glpk) return std::make_unique<GlpkSolver>();
+  return std::make_unique<CbcSolver>();
+}
+
+}  // namespace nncert
