@@ -1,0 +1,112 @@
+#include "certifier/verify/qnn_encoding_compact.hpp"
+
+#include "certifier/core/error.hpp"
+
+#include <algorithm>
+
+namespace nncert {
+
+namespace {
+
+__extension__ typedef __int128 i128;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t d) {  // d > 0
+  std::int64_t q = a / d;
+  if (a % d != 0 && a < 0) --q;
+  return q;
+}
+
+// y = max(q, lb) for q in [q_lo, q_hi] with q_lo < lb < q_hi: one binary.
+std::size_t encode_max(QIlp& ilp, std::size_t q, std::int64_t q_lo, std::int64_t q_hi, std::int64_t lb,
+                       std::int64_t y_lo, std::int64_t y_hi) {
+  const std::size_t y = ilp.add_int(std::max(lb, y_lo), std::min(q_hi, y_hi));
+  const std::size_t d = ilp.add_binary();  // 1: q >= lb (pass-through), 0: clamped to lb
+  ilp.add({{{y, 1}, {q, -1}}, 0}, 0, kNoUpper);                       // y >= q
+  ilp.add({{{y, 1}, {q, -1}, {d, lb - q_lo}}, 0}, kNoLower, lb - q_lo);  // y <= q + (lb - q_lo)(1 - d)
+  ilp.add({{{y, 1}, {d, -(q_hi - lb)}}, 0}, kNoLower, lb);            // y <= lb + (q_hi - lb) d
+  return y;
+}
+
+// y = min(z, ub) for z in [z_lo, z_hi] with z_lo < ub < z_hi: one binary.
+std::size_t encode_min(QIlp& ilp, std::size_t z, std::int64_t z_lo, std::int64_t z_hi, std::int64_t ub,
+                       std::int64_t y_lo, std::int64_t y_hi) {
+  const std::size_t y = ilp.add_int(std::max(z_lo, y_lo), std::min(ub, y_hi));
+  const std::size_t e = ilp.add_binary();  // 1: clamped to ub, 0: pass-through
+  ilp.add({{{y, 1}, {z, -1}}, 0}, kNoLower, 0);                        // y <= z
+  ilp.add({{{y, 1}, {z, -1}, {e, z_hi - ub}}, 0}, 0, kNoUpper);        // y >= z - (z_hi - ub) e
+  ilp.add({{{y, 1}, {e, -(ub - z_lo)}}, 0}, z_lo, kNoUpper);           // y >= ub - (ub - z_lo)(1 - e)
+  return y;
+}
+
+}  // namespace
+
+QIlp encode_compact(const QQuery& query) {
+  const QNetwork& net = *query.net;
+  const QBounds& bounds = *query.bounds;
+  if (bounds.size() != net.layers.size()) throw InternalError("compact encoding: bounds do not match the network");
+  QIlp ilp;
+  encode_input_region(ilp, query.property->region);
+  std::vector<QAffine> prev;
+  for (std::size_t i = 0; i < net.input_size; ++i) prev.push_back({{{ilp.inputs[i], 1}}, 0});
+
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const QLayer& layer = net.layers[l];
+    const QRequant rq = requant(net, l);
+    std::vector<QAffine> next(layer.outputs);
+    for (std::size_t j = 0; j < layer.outputs; ++j) {
+      const QNeuronBounds& nb = bounds[l][j];
+      if (nb.stable()) {  // substituted: no variable at all
+        next[j].constant = nb.y_lo;
+        continue;
+      }
+      QAffine acc;
+      acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << rq.bias_shift);
+      for (std::size_t k = 0; k < layer.inputs; ++k) {
+        const std::int64_t w = layer.weight(j, k);
+        if (w == 0) continue;
+        acc.constant += w * prev[k].constant;
+        for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
+      }
+      // The accumulator bounds proven for this region are valid cuts too.
+      ilp.add(acc, nb.acc_lo, nb.acc_hi);
+      std::int64_t q_lo, q_hi;
+      std::size_t q;
+      if (rq.s > 0) {
+        const std::int64_t D = std::int64_t{1} << rq.s, h = D / 2;
+        q_lo = floor_div(nb.acc_lo + h, D);
+        q_hi = floor_div(nb.acc_hi + h, D);
+        q = ilp.add_int(q_lo, q_hi);
+        // 0 <= acc + h - D q <= D - 1
+        QAffine rem = acc;
+        rem.constant += h;
+        rem.terms.emplace_back(q, -D);
+        ilp.add(rem, 0, D - 1);
+      } else {
+        const std::int64_t K = std::int64_t{1} << -rq.s;
+        q_lo = nb.acc_lo * K;
+        q_hi = nb.acc_hi * K;
+        q = ilp.add_int(q_lo, q_hi);
+        QAffine eq;
+        eq.constant = acc.constant * K;
+        for (const auto& [v, c] : acc.terms) eq.terms.emplace_back(v, c * K);
+        eq.terms.emplace_back(q, -1);
+        ilp.add(eq, 0, 0);
+      }
+      std::size_t y = q;
+      std::int64_t z_lo = q_lo, z_hi = q_hi;
+      if (q_lo < rq.lb) {  // the lower clamp (ReLU for hidden layers) can be active
+        // As an intermediate (the upper clamp follows) max(q, lb) may exceed the output bounds.
+        const bool last = q_hi <= rq.ub;
+        y = encode_max(ilp, y, q_lo, q_hi, rq.lb, last ? nb.y_lo : rq.lb, last ? nb.y_hi : q_hi);
+        z_lo = rq.lb;
+      }
+      if (z_hi > rq.ub) y = encode_min(ilp, y, z_lo, z_hi, rq.ub, nb.y_lo, nb.y_hi);
+      next[j].terms.emplace_back(y, 1);
+    }
+    prev = std::move(next);
+  }
+  encode_unsafe(ilp, query, prev);
+  return ilp;
+}
+
+}  // namespace nncert
