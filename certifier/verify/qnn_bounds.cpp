@@ -80,6 +80,9 @@ double max_linear(const QInputRegion& region, const double* a, std::size_t n, st
   for (std::size_t i = 0; i < n; ++i)
     box += std::max(a[i] * static_cast<double>(region.lo[i]), a[i] * static_cast<double>(region.hi[i]));
   if (!region.has_budget()) return box;
+  // A branch's sub-box may not contain the centre: then only the box bound is sound here.
+  for (std::size_t i = 0; i < n; ++i)
+    if (region.centre[i] < region.lo[i] || region.centre[i] > region.hi[i]) return box;
   double base = 0;
   for (std::size_t i = 0; i < n; ++i) base += a[i] * static_cast<double>(region.centre[i]);
   scratch.clear();

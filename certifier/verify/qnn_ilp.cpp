@@ -56,8 +56,11 @@ void encode_input_region(QIlp& ilp, const QInputRegion& region) {
   if (!region.has_budget()) return;
   QAffine budget;
   for (std::size_t i = 0; i < n; ++i) {
-    if (region.lo[i] == region.hi[i]) continue;
     const std::int64_t u = region.centre[i];
+    if (region.lo[i] == region.hi[i]) {  // pinned (a branch may pin it away from the centre)
+      budget.constant += region.norm == QNorm::L1 ? std::abs(region.lo[i] - u) : (region.lo[i] != u ? 1 : 0);
+      continue;
+    }
     const std::size_t x = ilp.inputs[i];
     if (region.norm == QNorm::L1) {
       // d >= |x - u|, and sum d <= r.
@@ -73,7 +76,7 @@ void encode_input_region(QIlp& ilp, const QInputRegion& region) {
       budget.terms.emplace_back(b, 1);
     }
   }
-  if (!budget.terms.empty()) ilp.add(budget, kNoLower, region.radius);
+  ilp.add(budget, kNoLower, region.radius);
 }
 
 std::pair<std::int64_t, std::int64_t> affine_range(const QIlp& ilp, const QAffine& e) {

@@ -88,7 +88,6 @@ QAnswer solve_smt(const QQuery& query, const QSolveOptions& options) {
     if (region.has_budget()) {
       z3::expr used = bv(0);
       for (std::size_t i = 0; i < n; ++i) {
-        if (region.lo[i] == region.hi[i]) continue;
         const z3::expr u = bv(region.centre[i]);
         used = used + (region.norm == QNorm::L1 ? z3::ite(z3::sge(x[i], u), x[i] - u, u - x[i])
                                                 : z3::ite(x[i] != u, bv(1), bv(0)));

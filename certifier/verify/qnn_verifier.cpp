@@ -1,0 +1,214 @@
+#include "certifier/verify/qnn_verifier.hpp"
+
+#include "certifier/core/error.hpp"
+#include "certifier/verify/qnn_attack.hpp"
+#include "certifier/verify/qnn_bounds.hpp"
+#include "certifier/verify/qnn_encoding_compact.hpp"
+#include "certifier/verify/qnn_encoding_qvip.hpp"
+#include "certifier/verify/qnn_smt.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace nncert {
+
+QEncoding parse_qencoding(const std::string& s) {
+  if (s == "compact") return QEncoding::Compact;
+  if (s == "qvip") return QEncoding::Qvip;
+  if (s == "smt") return QEncoding::Smt;
+  throw InputError("--encoding", "'" + s + "'", "expected compact, qvip or smt");
+}
+
+std::string to_string(QEncoding e) {
+  switch (e) {
+    case QEncoding::Compact: return "compact";
+    case QEncoding::Qvip: return "qvip";
+    case QEncoding::Smt: return "smt";
+  }
+  return "?";
+}
+
+std::string to_string(QVerdict v) {
+  switch (v) {
+    case QVerdict::Verified: return "verified";
+    case QVerdict::Falsified: return "falsified";
+    case QVerdict::Unknown: return "unknown";
+  }
+  return "?";
+}
+
+QAnswer solve_query(const QQuery& query, QEncoding encoding, MilpBackend backend, const QSolveOptions& options) {
+  if (encoding == QEncoding::Smt) return solve_smt(query, options);
+  const QIlp ilp = encoding == QEncoding::Compact ? encode_compact(query) : encode_qvip(query);
+  const auto solver = make_milp_solver(backend);
+  return solve_ilp(ilp, *solver, options);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Context {
+  const QNetwork& net;
+  const QProperty& property;
+  const QVerifyOptions& options;
+  Clock::time_point start;
+  QVerifyResult& result;
+
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+  // Remaining time of the task (0 = unlimited); negative when exhausted.
+  double remaining() const { return options.timeout_s > 0 ? options.timeout_s - elapsed() : 0; }
+  bool out_of_time() const { return options.timeout_s > 0 && remaining() <= 0; }
+  std::string core() const {
+    return to_string(options.encoding) + (options.encoding == QEncoding::Smt ? "/z3" : "/" + to_string(options.backend));
+  }
+};
+
+QBounds compute_bounds(const Context& ctx, const QProperty& p, const QBounds* known) {
+  return ctx.options.bounds == QBoundsKind::Symbolic ? symbolic_bounds(ctx.net, p.region, known)
+                                                     : interval_bounds(ctx.net, p.region, known);
+}
+
+// Can the bounds alone rule disjunct d out?
+bool excluded_by_bounds(const Context& ctx, const QProperty& p, const QBounds& b, std::size_t d) {
+  for (const QOutputRow& row : p.unsafe[d])
+    if (output_row_upper_bound(ctx.net, p.region, b, row.c) < row.rhs) return true;
+  return false;
+}
+
+// A solver witness becomes a verdict only after replay on the reference evaluator.
+void accept_witness(Context& ctx, const std::vector<std::int64_t>& x, const std::string& by) {
+  if (!replays(ctx.net, ctx.property, x))
+    throw InternalError("QNN verification: the " + by + " witness does not replay on the reference evaluator");
+  ctx.result.verdict = QVerdict::Falsified;
+  ctx.result.counterexample = x;
+  ctx.result.decided_by = by;
+}
+
+enum class Leaf { Proven, Falsified, Open };
+
+// Input-split branch-and-bound on one disjunct set: bounds per branch, the core at the leaves.
+Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_t>& disjuncts, int depth) {
+  if (ctx.out_of_time()) return Leaf::Open;
+  const QBounds b = compute_bounds(ctx, p, nullptr);
+  std::vector<std::size_t> live;
+  for (std::size_t d : disjuncts)
+    if (!excluded_by_bounds(ctx, p, b, d)) live.push_back(d);
+  if (live.empty()) return Leaf::Proven;
+  QSolveOptions so;
+  so.threads = ctx.options.threads;
+  const double rem = ctx.remaining();
+  so.timeout_s = rem;
+  if (depth < ctx.options.split_depth && ctx.options.leaf_timeout_s > 0)
+    so.timeout_s = rem > 0 ? std::min(rem, ctx.options.leaf_timeout_s) : ctx.options.leaf_timeout_s;
+  // Split the input whose box width times first-layer weight mass is largest.
+  const QLayer& l0 = ctx.net.layers[0];
+  std::size_t best = 0;
+  double best_score = -1;
+  for (std::size_t i = 0; i < ctx.net.input_size; ++i) {
+    if (p.region.lo[i] == p.region.hi[i]) continue;
+    double mass = 0;
+    for (std::size_t j = 0; j < l0.outputs; ++j) mass += std::abs(static_cast<double>(l0.weight(j, i)));
+    const double score = mass * static_cast<double>(p.region.hi[i] - p.region.lo[i]);
+    if (score > best_score) {
+      best_score = score;
+      best = i;
+    }
+  }
+  const bool splittable = best_score >= 0;
+  if (!ctx.options.eager_split || depth >= ctx.options.split_depth || !splittable) {
+    const QQuery q{&ctx.net, &p, &b, live};
+    const QAnswer a = solve_query(q, ctx.options.encoding, ctx.options.backend, so);
+    ++ctx.result.solver_calls;
+    if (a.status == QAnswerStatus::Counterexample) {
+      accept_witness(ctx, a.witness, ctx.core());
+      return Leaf::Falsified;
+    }
+    if (a.status == QAnswerStatus::NoCounterexample) return Leaf::Proven;
+    if (ctx.result.detail.empty()) ctx.result.detail = a.detail;
+  }
+  if (depth >= ctx.options.split_depth || ctx.out_of_time()) return Leaf::Open;
+  if (!splittable) return Leaf::Open;
+  const std::int64_t mid = p.region.lo[best] + (p.region.hi[best] - p.region.lo[best]) / 2;
+  bool open = false;
+  for (int side = 0; side < 2; ++side) {
+    QProperty child = p;
+    (side == 0 ? child.region.hi[best] : child.region.lo[best]) = side == 0 ? mid : mid + 1;
+    const Leaf r = solve_branch(ctx, child, live, depth + 1);
+    if (r == Leaf::Falsified) return r;
+    open = open || r == Leaf::Open;
+  }
+  return open ? Leaf::Open : Leaf::Proven;
+}
+
+}  // namespace
+
+QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const QVerifyOptions& options) {
+  QVerifyResult result;
+  Context ctx{net, property, options, Clock::now(), result};
+  auto finish = [&]() -> QVerifyResult {
+    result.seconds = ctx.elapsed();
+    return result;
+  };
+  if (property.unsafe.empty()) {
+    result.verdict = QVerdict::Verified;
+    result.decided_by = "trivial";
+    return finish();
+  }
+  if (!property.region.centre.empty() && replays(net, property, property.region.centre)) {
+    accept_witness(ctx, property.region.centre, "centre");
+    return finish();
+  }
+  if (options.attack && !net.layers.empty()) {
+    QAttackOptions ao;
+    ao.seed = options.seed;
+    if (const auto x = attack(net, property, ao)) {
+      accept_witness(ctx, *x, "attack");
+      return finish();
+    }
+  }
+  const QBounds b = compute_bounds(ctx, property, nullptr);
+  result.unstable_neurons = unstable_count(b);
+  // Most threatening disjuncts first: a counterexample ends the task early.
+  std::vector<std::pair<std::int64_t, std::size_t>> live;
+  for (std::size_t d = 0; d < property.unsafe.size(); ++d) {
+    std::int64_t slack = INT64_MAX;
+    for (const QOutputRow& row : property.unsafe[d])
+      slack = std::min(slack, output_row_upper_bound(net, property.region, b, row.c) - row.rhs);
+    if (slack >= 0) live.emplace_back(slack, d);
+  }
+  std::sort(live.begin(), live.end(), std::greater<>());
+  result.disjuncts_open = live.size();
+  if (live.empty()) {
+    result.verdict = QVerdict::Verified;
+    result.decided_by = "bounds";
+    return finish();
+  }
+  std::vector<std::vector<std::size_t>> groups;
+  if (options.per_disjunct) {
+    for (const auto& [slack, d] : live) groups.push_back({d});
+  } else {
+    groups.emplace_back();
+    for (const auto& [slack, d] : live) groups.back().push_back(d);
+  }
+  bool open = false;
+  for (const auto& group : groups) {
+    const Leaf r = solve_branch(ctx, property, group, 0);
+    if (r == Leaf::Falsified) return finish();
+    if (r == Leaf::Open) {
+      open = true;
+      if (ctx.out_of_time()) break;
+    }
+  }
+  if (open) {
+    result.verdict = QVerdict::Unknown;
+    if (ctx.out_of_time()) result.detail = "timeout" + (result.detail.empty() ? "" : " (" + result.detail + ")");
+  } else {
+    result.verdict = QVerdict::Verified;
+  }
+  result.decided_by = ctx.core();
+  return finish();
+}
+
+}  // namespace nncert
