@@ -3,6 +3,7 @@
 #include "certifier/core/error.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,18 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) throw InputError(path, "write", std::string("cannot create a file here: ") + std::strerror(errno));
+  // mkstemp creates 0600; give the result the permissions a plain create would (or the
+  // replaced file's own), so atomic writes don't silently make models private.
+  struct stat st {};
+  mode_t mode = 0;
+  if (::stat(path.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  ::fchmod(fd, mode);
   std::size_t done = 0;
   bool ok = true;
   while (ok && done < bytes.size()) {
