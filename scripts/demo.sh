@@ -24,8 +24,8 @@ else
 fi
 
 step "A PyTorch-exported MLP with BatchNorm: ONNX -> .nnc -> ONNX round trip"
-model="$here/tests/data/torch_bn.onnx"
+model="$here/tests/data/torch_batchnorm.onnx"
 "$nncert" info "$model"
-"$nncert" convert "$model" "$out/torch_bn.nnc"
-"$nncert" convert "$out/torch_bn.nnc" "$out/torch_bn_roundtrip.onnx"
-"$nncert" info --json "$out/torch_bn_roundtrip.onnx" | grep -m1 '"digest"'
+"$nncert" convert "$model" "$out/torch_batchnorm.nnc"
+"$nncert" convert "$out/torch_batchnorm.nnc" "$out/torch_batchnorm_roundtrip.onnx"
+"$nncert" info --json "$out/torch_batchnorm_roundtrip.onnx" | grep -m1 '"digest"'
