@@ -40,7 +40,8 @@ int run(int argc, char** argv) {
   app.add_flag("--json", globals.json, "One JSON document on stdout; human text on stderr");
   app.add_option("--seed", globals.seed, "Seed for every randomised step")->default_val(0);
 
-  const std::vector<Command> commands{add_info(app, globals), add_convert(app, globals), add_eval(app, globals)};
+  const std::vector<Command> commands{add_info(app, globals), add_convert(app, globals), add_eval(app, globals),
+                                      add_verify(app, globals), add_bounds(app, globals)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -24,6 +24,8 @@ struct Command {
 Command add_info(CLI::App& parent, const Globals& globals);
 Command add_convert(CLI::App& parent, const Globals& globals);
 Command add_eval(CLI::App& parent, const Globals& globals);
+Command add_verify(CLI::App& parent, const Globals& globals);
+Command add_bounds(CLI::App& parent, const Globals& globals);
 
 // Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
 void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);

@@ -1,0 +1,137 @@
+// Float verification benchmarks (issue 7): (1) the 186 VNN-COMP 2021 ACAS Xu instances with the
+// verdict table and disagreements against ../shared/data/acasxu/expected.csv; (3) DeepPoly time
+// per image on a 6x100 fully connected MNIST-size network.
+// Usage: bench_float_verify [--timeout S] [--first N] [--only acas|deeppoly] [--threads T]
+#include "certifier/verify/deeppoly.hpp"
+#include "certifier/verify/verifier.hpp"
+#include "formats/onnx.hpp"
+#include "formats/vnnlib.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using namespace nncert;
+
+namespace {
+
+int acas(double timeout, std::size_t first_n, int threads) {
+  const fs::path dir = fs::path(NNCERT_SOURCE_DIR).parent_path() / "shared" / "data" / "acasxu";
+  if (!fs::exists(dir / "expected.csv")) {
+    std::cout << "ACAS Xu: " << dir.string() << " is absent; skipping\n";
+    return 0;
+  }
+  std::ifstream in(dir / "expected.csv");
+  std::string line;
+  std::getline(in, line);  // header
+  struct Row {
+    std::string net, prop, expected;
+  };
+  std::vector<Row> rows;
+  while (std::getline(in, line)) {
+    std::stringstream s(line);
+    Row r;
+    std::string t;
+    std::getline(s, r.net, ',');
+    std::getline(s, r.prop, ',');
+    std::getline(s, t, ',');
+    std::getline(s, r.expected, ',');
+    rows.push_back(r);
+  }
+  if (first_n < rows.size()) rows.resize(first_n);
+  std::map<std::string, Network> nets;
+  std::size_t verified = 0, falsified = 0, unknown = 0, wrong = 0;
+  double total = 0, solved_time = 0, max_time = 0;
+  std::printf("%-34s %-14s %-8s %-10s %9s %9s  %s\n", "network", "property", "expected", "result", "time_s", "nodes",
+              "method");
+  for (const Row& r : rows) {
+    if (!nets.count(r.net)) nets[r.net] = load_onnx((dir / r.net).string());
+    const Network& net = nets[r.net];
+    const Property p = property_from_vnnlib(load_vnnlib((dir / r.prop).string(), 5, 5), r.prop);
+    VerifyOptions o;
+    o.timeout_s = timeout;
+    o.threads = threads;
+    const VerifyResult v = verify(net, p, o);
+    const std::string got = v.verdict == Verdict::Verified ? "unsat" : v.verdict == Verdict::Falsified ? "sat" : "unknown";
+    const bool disagree = got != "unknown" && got != r.expected;
+    verified += v.verdict == Verdict::Verified;
+    falsified += v.verdict == Verdict::Falsified;
+    unknown += v.verdict == Verdict::Unknown;
+    wrong += disagree;
+    total += v.seconds;
+    max_time = std::max(max_time, v.seconds);
+    if (v.verdict != Verdict::Unknown && !disagree) solved_time += v.seconds;
+    std::printf("%-34s %-14s %-8s %-10s %9.3f %9zu  %s%s\n", r.net.c_str(), r.prop.c_str(), r.expected.c_str(),
+                got.c_str(), v.seconds, v.nodes, v.method.c_str(), disagree ? "  <-- DISAGREES" : "");
+    std::fflush(stdout);
+  }
+  std::printf("\nACAS Xu: %zu instances, timeout %.0f s: verified (unsat) %zu, falsified (sat) %zu, unknown %zu, "
+              "disagreements %zu\n",
+              rows.size(), timeout, verified, falsified, unknown, wrong);
+  std::printf("time: total %.1f s, on solved instances %.1f s, max per instance %.2f s, mean %.3f s\n", total,
+              solved_time, max_time, total / std::max<std::size_t>(1, rows.size()));
+  return wrong == 0 ? 0 : 1;
+}
+
+void deeppoly_speed() {
+  std::mt19937_64 rng(1);
+  std::normal_distribution<double> g(0.0, 1.0);
+  ReluChain chain;
+  chain.input_size = 784;
+  std::size_t in = 784;
+  for (int l = 0; l < 7; ++l) {
+    const std::size_t out = l == 6 ? 10 : 100;
+    chain.layers.push_back(Dense{Matrix::NullaryExpr(static_cast<Eigen::Index>(out), static_cast<Eigen::Index>(in),
+                                                     [&] { return g(rng) / std::sqrt(static_cast<double>(in)); }),
+                                 Vector::NullaryExpr(static_cast<Eigen::Index>(out), [&] { return 0.1 * g(rng); })});
+    in = out;
+  }
+  std::printf("\nDeepPoly on a 784-6x100-10 network (random weights), spec = 9 robustness rows, one image per call\n");
+  std::printf("%8s %12s %14s\n", "eps", "ms/image", "unstable/image");
+  for (double eps : {0.005, 0.01, 0.02, 0.05}) {
+    const int n = 40;
+    double unstable = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < n; ++k) {
+      const Vector x = (Vector::Random(784).array() + 1.0) / 2.0;
+      const Box box{(x.array() - eps).cwiseMax(0.0).matrix(), (x.array() + eps).cwiseMin(1.0).matrix()};
+      DeepPolySpec spec{Matrix::Zero(9, 10), Vector::Zero(9)};
+      for (int j = 0; j < 9; ++j) {
+        spec.C(j, 0) = 1;
+        spec.C(j, j + 1) = -1;
+      }
+      const DeepPolyResult r = deeppoly(chain, box, &spec);
+      for (std::size_t l = 0; l + 1 < r.pre.size(); ++l)
+        unstable += static_cast<double>(((r.pre[l].lo.array() < 0) && (r.pre[l].hi.array() > 0)).count());
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
+    std::printf("%8.3f %12.3f %14.1f\n", eps, ms, unstable / n);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double timeout = 116;
+  std::size_t first_n = static_cast<std::size_t>(-1);
+  std::string only;
+  int threads = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--timeout") timeout = std::stod(argv[i + 1]);
+    if (a == "--first") first_n = std::stoul(argv[i + 1]);
+    if (a == "--only") only = argv[i + 1];
+    if (a == "--threads") threads = std::stoi(argv[i + 1]);
+  }
+  int rc = 0;
+  if (only.empty() || only == "deeppoly") deeppoly_speed();
+  if (only.empty() || only == "acas") rc = acas(timeout, first_n, threads);
+  return rc;
+}

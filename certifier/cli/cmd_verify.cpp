@@ -1,0 +1,259 @@
+// `nncert verify MODEL`: prove or refute a VNN-LIB property (--vnnlib) or local robustness on
+// dataset samples (--robust linf:EPS --data D --samples A:B) for the float network (DESIGN §4, §7).
+// Exit codes: 0 holds, 1 falsified (counterexample replayed), 3 unknown/timeout. Verified results
+// are appended to the certificate list of a .nnc model (saved atomically).
+#include "certifier/cli/command.hpp"
+
+#include "certifier/cli/app.hpp"
+#include "certifier/cli/progress.hpp"
+#include "certifier/core/digest.hpp"
+#include "certifier/core/error.hpp"
+#include "certifier/verify/verifier.hpp"
+#include "formats/atomic_file.hpp"
+#include "formats/dataset.hpp"
+#include "formats/model_file.hpp"
+#include "formats/nnc.hpp"
+#include "formats/vnnlib.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+namespace nncert::cli {
+
+namespace {
+
+constexpr const char* kToolVersion = "nncert 0.1.0";
+
+struct VerifyCliOptions {
+  std::string model, vnnlib, method = "auto", results, robust, data, samples, domain = "0:1", solver = "cbc";
+  std::string encoding;  // quantized-network encoding; selects the QNN path (see run_verify)
+  double timeout = 60, delta = 0;
+  int threads = 0;
+};
+
+double parse_double(const std::string& s, const std::string& option) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v))
+    throw InputError(option, "'" + s + "'", "expected a finite number");
+  return v;
+}
+
+std::pair<double, double> parse_range(const std::string& s, const std::string& option) {
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) throw InputError(option, "'" + s + "'", "expected LO:HI");
+  const double lo = parse_double(s.substr(0, colon), option), hi = parse_double(s.substr(colon + 1), option);
+  if (lo > hi) throw InputError(option, "'" + s + "'", "expected LO <= HI");
+  return {lo, hi};
+}
+
+std::pair<std::size_t, std::size_t> parse_samples(const std::string& spec) {
+  auto number = [&](std::string_view s) {
+    std::size_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
+    return v;
+  };
+  const auto colon = spec.find(':');
+  const std::size_t a = number(std::string_view(spec).substr(0, colon));
+  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
+  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
+  return {a, b};
+}
+
+nlohmann::json vec_json(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
+
+VerifyOptions verify_options(const VerifyCliOptions& o, const Globals& g) {
+  VerifyOptions vo;
+  vo.method = parse_method(o.method);
+  if (!(o.timeout > 0)) throw InputError("--timeout", std::to_string(o.timeout), "expected a positive number of seconds");
+  vo.timeout_s = o.timeout;
+  vo.seed = g.seed;
+  vo.threads = o.threads;
+  vo.milp_backend = parse_milp_backend(o.solver);
+  return vo;
+}
+
+nlohmann::json result_json(const VerifyResult& r) {
+  nlohmann::json j{{"verdict", to_string(r.verdict)}, {"method", r.method}, {"seconds", r.seconds},
+                   {"nodes", r.nodes}, {"timed_out", r.timed_out}};
+  if (!r.detail.empty()) j["detail"] = r.detail;
+  if (r.counterexample) j["counterexample"] = {{"x", vec_json(r.counterexample->x)}, {"y", vec_json(r.counterexample->y)}};
+  return j;
+}
+
+Certificate certificate(const Network& net, const std::string& property, const VerifyResult& r, double bound) {
+  Certificate c;
+  c.property = property;
+  c.method = r.method;
+  c.verdict = to_string(r.verdict);
+  c.bound = bound;
+  c.seconds = r.seconds;
+  c.tool_version = kToolVersion;
+  c.weights_digest = digest(net);
+  c.network = "float";
+  return c;
+}
+
+bool is_nnc(const std::string& path) { return std::filesystem::path(path).extension() == ".nnc"; }
+
+int exit_code(std::size_t falsified, std::size_t unknown) {
+  if (falsified) return kFalsified;
+  if (unknown) return kUnknown;
+  return kOk;
+}
+
+int run_vnnlib(const VerifyCliOptions& o, const Globals& g, Model& m) {
+  const Network& net = m.network;
+  const VnnlibSpec spec = load_vnnlib(o.vnnlib, net.input_size, output_size(net));
+  const Property p = property_from_vnnlib(spec, o.vnnlib);
+  const VerifyResult r = verify(net, p, verify_options(o, g));
+  if (!o.results.empty()) {
+    const VnnResult vr = r.verdict == Verdict::Verified    ? VnnResult::Unsat
+                         : r.verdict == Verdict::Falsified ? VnnResult::Sat
+                         : r.timed_out                     ? VnnResult::Timeout
+                                                           : VnnResult::Unknown;
+    write_file_atomic(o.results, format_vnn_result(vr, r.counterexample ? &r.counterexample->x : nullptr,
+                                                   r.counterexample ? &r.counterexample->y : nullptr));
+  }
+  const std::string prop_name = "vnnlib:" + std::filesystem::path(o.vnnlib).filename().string();
+  if (r.verdict == Verdict::Verified && is_nnc(o.model)) {
+    m.certificates.push_back(certificate(net, prop_name, r, 0));
+    save_nnc(m, o.model);
+  }
+  std::ostringstream text;
+  text << "property: " << o.vnnlib << " (" << p.cases.size() << " input box(es))\n"
+       << "verdict: " << to_string(r.verdict) << " (" << r.method << ", " << std::setprecision(3) << r.seconds << " s";
+  if (r.nodes) text << ", " << r.nodes << " nodes";
+  text << ")\n";
+  if (!r.detail.empty()) text << "detail: " << r.detail << "\n";
+  if (r.counterexample) {
+    text << "counterexample (replayed on the network):\n  x =";
+    for (Eigen::Index i = 0; i < r.counterexample->x.size(); ++i) text << " " << std::setprecision(17) << r.counterexample->x[i];
+    text << "\n  y =";
+    for (Eigen::Index i = 0; i < r.counterexample->y.size(); ++i) text << " " << std::setprecision(17) << r.counterexample->y[i];
+    text << "\n";
+  }
+  nlohmann::json doc{{"model", o.model}, {"property", o.vnnlib}, {"result", result_json(r)}};
+  emit(g, doc, text.str());
+  return exit_code(r.verdict == Verdict::Falsified, r.verdict == Verdict::Unknown);
+}
+
+int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
+  const Network& net = m.network;
+  if (o.robust.rfind("linf:", 0) != 0)
+    throw InputError("--robust", "'" + o.robust + "'", "expected linf:EPS (the float verifier supports L-inf balls)");
+  const double eps = parse_double(o.robust.substr(5), "--robust");
+  if (eps < 0) throw InputError("--robust", "'" + o.robust + "'", "expected EPS >= 0");
+  const auto [dlo, dhi] = parse_range(o.domain, "--domain");
+  if (o.data.empty()) throw InputError("--robust", "--data", "local robustness needs --data");
+  Dataset data = load_dataset(o.data, "test");
+  std::size_t first = 0;
+  if (!o.samples.empty()) {
+    const auto [a, b] = parse_samples(o.samples);
+    data = subset(data, a, b);
+    first = a;
+  }
+  if (data.features() != net.input_size)
+    throw InputError(data.name, "features",
+                     "has " + std::to_string(data.features()) + " features, the model expects " + std::to_string(net.input_size));
+  const bool regression = data.labels.empty();
+  if (regression && !(o.delta > 0)) throw InputError("--delta", "missing", "regression robustness needs --delta D > 0");
+  const VerifyOptions vo = verify_options(o, g);
+  std::size_t verified = 0, falsified = 0, unknown = 0, misclassified = 0;
+  double seconds = 0;
+  nlohmann::json per_sample = nlohmann::json::array();
+  std::ostringstream text;
+  ProgressBar bar("verify", data.size(), !g.json);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const Vector x = data.X.col(static_cast<Eigen::Index>(i));
+    const Vector y = evaluate(net, x);
+    Property p;
+    nlohmann::json s{{"sample", first + i}};
+    if (!regression) {
+      const int label = data.labels[i];
+      s["label"] = label;
+      if (argmax_first(y) != label) {
+        ++misclassified;
+        s["verdict"] = "misclassified";
+        per_sample.push_back(s);
+        bar.update(i + 1);
+        continue;
+      }
+      p = local_robustness(x, eps, label, output_size(net), dlo, dhi);
+    } else {
+      p = regression_robustness(x, eps, y, o.delta, dlo, dhi);
+    }
+    const VerifyResult r = verify(net, p, vo);
+    seconds += r.seconds;
+    verified += r.verdict == Verdict::Verified;
+    falsified += r.verdict == Verdict::Falsified;
+    unknown += r.verdict == Verdict::Unknown;
+    s["result"] = result_json(r);
+    per_sample.push_back(s);
+    text << "sample " << first + i << ": " << to_string(r.verdict) << " (" << r.method << ", " << std::setprecision(3)
+         << r.seconds << " s)\n";
+    if (r.verdict == Verdict::Verified && is_nnc(o.model))
+      m.certificates.push_back(certificate(net, "robust linf:" + o.robust.substr(5) + " sample " + std::to_string(first + i) +
+                                                    " of " + data.name,
+                                           r, eps));
+    bar.update(i + 1, std::to_string(verified) + " verified");
+  }
+  bar.finish();
+  if (verified && is_nnc(o.model)) save_nnc(m, o.model);
+  text << "robustness linf:" << o.robust.substr(5) << " on " << data.name << " samples " << first << ".."
+       << first + data.size() - 1 << ": verified " << verified << ", falsified " << falsified << ", unknown "
+       << unknown << ", misclassified " << misclassified << " (" << std::setprecision(3) << seconds << " s)\n";
+  nlohmann::json doc{{"model", o.model},       {"robust", o.robust},     {"data", data.name},
+                     {"first", first},         {"verified", verified},   {"falsified", falsified},
+                     {"unknown", unknown},     {"misclassified", misclassified}, {"seconds", seconds},
+                     {"samples", per_sample}};
+  emit(g, doc, text.str());
+  return exit_code(falsified, unknown);
+}
+
+// The quantized path (exact ILP on the QNetwork, DESIGN §4) plugs in here.
+int run_quantized(const VerifyCliOptions& o, const Globals&, Model&) {
+  throw InputError("--encoding", "'" + o.encoding + "'", "quantized-network verification is not available in this build");
+}
+
+int run_verify(const VerifyCliOptions& o, const Globals& g) {
+  Model m = load_model(o.model);
+  if (o.vnnlib.empty() == o.robust.empty())
+    throw InputError("verify", "options", "give exactly one of --vnnlib FILE or --robust linf:EPS");
+  // Dispatch: an --encoding on a model with a QNetwork selects exact QNN verification; everything
+  // else verifies the float network.
+  if (!o.encoding.empty()) {
+    if (!m.qnetwork) throw InputError(o.model, "model", "--encoding needs a model with a quantized network (.nnc)");
+    return run_quantized(o, g, m);
+  }
+  return o.vnnlib.empty() ? run_robust(o, g, m) : run_vnnlib(o, g, m);
+}
+
+}  // namespace
+
+Command add_verify(CLI::App& parent, const Globals& globals) {
+  auto* sub = parent.add_subcommand("verify", "Verify a VNN-LIB property or local robustness (exit 0 holds, 1 falsified, 3 unknown)");
+  auto o = std::make_shared<VerifyCliOptions>();
+  sub->add_option("model", o->model, "Model file (.onnx or .nnc)")->required();
+  sub->add_option("--vnnlib", o->vnnlib, "VNN-LIB property file (states the counterexample region)");
+  sub->add_option("--robust", o->robust, "Local robustness: linf:EPS (in normalised input units)");
+  sub->add_option("--data", o->data, "Dataset for --robust: fashion-mnist, an IDX images file, or a CSV file");
+  sub->add_option("--samples", o->samples, "Sample range A:B (inclusive) for --robust");
+  sub->add_option("--domain", o->domain, "Input domain the L-inf ball is clipped to, LO:HI")->default_val("0:1");
+  sub->add_option("--delta", o->delta, "Regression robustness: |y - y0|_inf < DELTA");
+  sub->add_option("--method", o->method, "auto, interval, deeppoly, milp or bab")
+      ->check(CLI::IsMember({"auto", "interval", "deeppoly", "milp", "bab"}))
+      ->default_val("auto");
+  sub->add_option("--timeout", o->timeout, "Seconds per property (per sample with --robust)")->default_val(60);
+  sub->add_option("--results", o->results, "Write a VNN-COMP result file (sat/unsat/timeout/unknown)");
+  sub->add_option("--solver", o->solver, "MILP backend: cbc or glpk")->check(CLI::IsMember({"cbc", "glpk"}))->default_val("cbc");
+  sub->add_option("--threads", o->threads, "Threads (0 = all cores)")->default_val(0);
+  sub->add_option("--encoding", o->encoding, "Verify the quantized network with this exact encoding");
+  return {sub, [o, &globals] { return run_verify(*o, globals); }};
+}
+
+}  // namespace nncert::cli
