@@ -116,6 +116,7 @@ NodeOutcome process(const Network& net, const ReluChain& chain, const Property& 
 BabResult bab(const Network& net, const ReluChain& chain, const Property& p, std::size_t ci, std::size_t k,
               const BabOptions& o) {
   BabResult res;
+  const EigenSingleThread single;
   const Conjunction& conj = p.cases[ci].unsafe[k];
   const DeepPolySpec spec = spec_of(conj, chain.output_size());
   const bool input_mode =

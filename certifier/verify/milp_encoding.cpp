@@ -71,6 +71,7 @@ MilpEncoding encode_relu_chain(const ReluChain& chain, const Box& box, const std
 MilpCheck milp_check(const Network& net, const ReluChain& chain, const Property& p, std::size_t ci, std::size_t k,
                      MilpBackend backend, std::chrono::steady_clock::time_point deadline, int threads) {
   MilpCheck out;
+  const EigenSingleThread single;
   const Box& box = p.cases[ci].box;
   const Conjunction& conj = p.cases[ci].unsafe[k];
   const DeepPolySpec spec = spec_of(conj, chain.output_size());

@@ -20,6 +20,19 @@ struct ReluChain {
 // repeated ReLUs collapse). Throws InputError for layer kinds the verifiers cannot handle.
 ReluChain to_relu_chain(const Network& net);
 
+// Eigen's own OpenMP GEMM threading costs ~40x on these small matrices (thread wake-ups on
+// every product); the verifiers parallelise over subproblems instead. RAII, restores the setting.
+class EigenSingleThread {
+ public:
+  EigenSingleThread() : saved_(Eigen::nbThreads()) { Eigen::setNbThreads(1); }
+  ~EigenSingleThread() { Eigen::setNbThreads(saved_); }
+  EigenSingleThread(const EigenSingleThread&) = delete;
+  EigenSingleThread& operator=(const EigenSingleThread&) = delete;
+
+ private:
+  int saved_;
+};
+
 // Batched evaluation of the chain (one sample per column), for attacks and candidates.
 Matrix evaluate(const ReluChain& chain, const Matrix& X);
 

@@ -86,6 +86,7 @@ std::size_t unstable_count(const ReluChain& chain, const Box& box) {
 
 VerifyResult verify(const Network& net, const Property& p, const VerifyOptions& o) {
   const auto start = Clock::now();
+  const EigenSingleThread single;
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                     std::min(o.timeout_s, 1e7)));
   const ReluChain chain = to_relu_chain(net);
