@@ -3,6 +3,7 @@
 #include "certifier/core/error.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace nncert {
 
@@ -49,6 +50,40 @@ QIlp encode_compact(const QQuery& query) {
   std::vector<QAffine> prev;
   for (std::size_t i = 0; i < net.input_size; ++i) prev.push_back({{{ilp.inputs[i], 1}}, 0});
 
+  // Output neurons no selected row mentions need no encoding. When one row of one disjunct
+  // involves a single unstable output, the condition on its clamped, rounded value is a
+  // threshold on its accumulator: no rounding variable or clamp binaries for the output at all.
+  const std::size_t last = net.layers.size() - 1;
+  const auto disjuncts = query_disjuncts(query);
+  std::vector<bool> used(output_size(net), false);
+  for (std::size_t d : disjuncts)
+    for (const QOutputRow& row : query.property->unsafe[d])
+      for (std::size_t i = 0; i < row.c.size(); ++i) used[i] = used[i] || row.c[i] != 0;
+  struct Direct {
+    std::size_t neuron;
+    bool at_least;  // acc >= min_acc_reaching(t), else acc <= max_acc_below(t)
+    std::int64_t t;
+  };
+  std::optional<Direct> direct;
+  if (disjuncts.size() == 1 && query.property->unsafe[disjuncts[0]].size() == 1) {
+    const QOutputRow& row = query.property->unsafe[disjuncts[0]][0];
+    std::vector<std::size_t> open;
+    i128 k = 0;
+    for (std::size_t i = 0; i < row.c.size(); ++i) {
+      if (row.c[i] == 0) continue;
+      if (bounds[last][i].stable())
+        k += static_cast<i128>(row.c[i]) * bounds[last][i].y_lo;
+      else
+        open.push_back(i);
+    }
+    if (open.size() == 1) {
+      const std::int64_t c = row.c[open[0]];
+      const auto rest = static_cast<std::int64_t>(static_cast<i128>(row.rhs) - k);  // c * y >= rest
+      if (c > 0) direct = Direct{open[0], true, -floor_div(-rest, c)};
+      else direct = Direct{open[0], false, floor_div(-rest, -c)};  // (-c) y <= -rest
+    }
+  }
+
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const QLayer& layer = net.layers[l];
     const QRequant rq = requant(net, l);
@@ -59,6 +94,7 @@ QIlp encode_compact(const QQuery& query) {
         next[j].constant = nb.y_lo;
         continue;
       }
+      if (l == last && !used[j]) continue;
       QAffine acc;
       acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << rq.bias_shift);
       for (std::size_t k = 0; k < layer.inputs; ++k) {
@@ -69,6 +105,17 @@ QIlp encode_compact(const QQuery& query) {
       }
       // The accumulator bounds proven for this region are valid cuts too.
       ilp.add(acc, nb.acc_lo, nb.acc_hi);
+      if (l == last && direct && direct->neuron == j) {
+        QAffine toward = acc;
+        if (direct->at_least) {
+          ilp.add(acc, rq.min_acc_reaching(direct->t), kNoUpper);
+        } else {
+          ilp.add(acc, kNoLower, rq.max_acc_below(direct->t));
+          for (auto& term : toward.terms) term.second = -term.second;
+        }
+        ilp.maximize(toward);
+        continue;
+      }
       std::int64_t q_lo, q_hi;
       std::size_t q;
       if (rq.s > 0) {
@@ -105,7 +152,7 @@ QIlp encode_compact(const QQuery& query) {
     }
     prev = std::move(next);
   }
-  encode_unsafe(ilp, query, prev);
+  if (!direct) encode_unsafe(ilp, query, prev);
   return ilp;
 }
 

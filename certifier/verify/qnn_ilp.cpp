@@ -49,6 +49,12 @@ void QIlp::add(const QAffine& e, std::int64_t lo, std::int64_t hi) {
   problem.add_row(std::move(terms), l, h);
 }
 
+void QIlp::maximize(const QAffine& e) {
+  problem.maximize = true;
+  for (auto& v : problem.vars) v.objective = 0;
+  for (const auto& [v, c] : e.terms) problem.vars[v].objective += static_cast<double>(c);
+}
+
 void encode_input_region(QIlp& ilp, const QInputRegion& region) {
   const std::size_t n = region.lo.size();
   ilp.inputs.clear();
@@ -116,7 +122,13 @@ void encode_unsafe(QIlp& ilp, const QQuery& query, const std::vector<QAffine>& o
     return;
   }
   if (live.size() == 1) {
-    for (const QOutputRow& row : query.property->unsafe[live[0]]) ilp.add(row_expression(row, outputs), row.rhs, kNoUpper);
+    QAffine sum;
+    for (const QOutputRow& row : query.property->unsafe[live[0]]) {
+      const QAffine e = row_expression(row, outputs);
+      ilp.add(e, row.rhs, kNoUpper);
+      sum.terms.insert(sum.terms.end(), e.terms.begin(), e.terms.end());
+    }
+    ilp.maximize(sum);
     return;
   }
   QAffine any;
