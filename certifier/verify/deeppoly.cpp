@@ -55,20 +55,34 @@ Backsub back_substitute(const ReluChain& chain, const std::vector<Relax>& rel, i
     const Relax& r = rel[static_cast<std::size_t>(j)];
     if (record) out.relu_coef_lo[static_cast<std::size_t>(j)] = L;
     // Relax a_j in terms of z_j: lower bound uses the lower relaxation for positive coefficients.
-    const Matrix Lp = L.cwiseMax(0.0), Ln = L.cwiseMin(0.0);
-    const Matrix Up = U.cwiseMax(0.0), Un = U.cwiseMin(0.0);
-    cl += Ln * r.up_off;
-    cu += Up * r.up_off;
-    Matrix S(2 * m, L.cols());
-    S.topRows(m) = Lp * r.lo_slope.asDiagonal();
-    S.topRows(m) += Ln * r.up_slope.asDiagonal();
-    S.bottomRows(m) = Up * r.up_slope.asDiagonal();
-    S.bottomRows(m) += Un * r.lo_slope.asDiagonal();
-    // Substitute z_j = W_j a_{j-1} + b_j (a_{-1} = x).
+    // Relax column by column; stably inactive neurons (both slopes 0) drop out of the product.
+    std::vector<Eigen::Index> live;
+    for (Eigen::Index c = 0; c < L.cols(); ++c)
+      if (r.lo_slope[c] != 0 || r.up_slope[c] != 0) live.push_back(c);
+    const auto k = static_cast<Eigen::Index>(live.size());
     const Dense& layer = chain.layers[static_cast<std::size_t>(j)];
-    cl += S.topRows(m) * layer.b;
-    cu += S.bottomRows(m) * layer.b;
-    const Matrix SW = S * layer.W;
+    Matrix S(2 * m, k), Wl(k, layer.W.cols());
+    Vector bl(k);
+    for (Eigen::Index t = 0; t < k; ++t) {
+      const Eigen::Index c = live[static_cast<std::size_t>(t)];
+      const double lo = r.lo_slope[c], up = r.up_slope[c], off = r.up_off[c];
+      if (lo == up && off == 0) {  // stably active: exact
+        S.col(t).head(m) = L.col(c);
+        S.col(t).tail(m) = U.col(c);
+      } else {
+        const auto lc = L.col(c).array(), uc = U.col(c).array();
+        S.col(t).head(m) = lc.max(0.0) * lo + lc.min(0.0) * up;
+        S.col(t).tail(m) = uc.max(0.0) * up + uc.min(0.0) * lo;
+        cl += (lc.min(0.0) * off).matrix();
+        cu += (uc.max(0.0) * off).matrix();
+      }
+      Wl.row(t) = layer.W.row(c);
+      bl[t] = layer.b[c];
+    }
+    // Substitute z_j = W_j a_{j-1} + b_j (a_{-1} = x).
+    cl += S.topRows(m) * bl;
+    cu += S.bottomRows(m) * bl;
+    const Matrix SW = S * Wl;
     L = SW.topRows(m);
     U = SW.bottomRows(m);
   }
