@@ -41,7 +41,8 @@ int run(int argc, char** argv) {
   app.add_option("--seed", globals.seed, "Seed for every randomised step")->default_val(0);
 
   const std::vector<Command> commands{add_info(app, globals), add_convert(app, globals), add_eval(app, globals),
-                                      add_verify(app, globals), add_bounds(app, globals)};
+                                      add_verify(app, globals), add_bounds(app, globals), add_train(app, globals),
+                                      add_prune(app, globals)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

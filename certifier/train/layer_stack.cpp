@@ -5,6 +5,36 @@
 
 namespace nncert {
 
+namespace {
+
+// out = A * B, with the output split into one slice per OpenMP thread (each a single-threaded
+// Eigen product). One fork/join per product instead of Eigen's fine-grained parallel GEMM,
+// which spends more time synchronising than computing at these sizes on a loaded machine.
+// The slices depend only on the thread count, so results are reproducible for a given count.
+template <class A, class B>
+void multiply(const A& a, const B& b, Matrix& out) {
+  out.resize(a.rows(), b.cols());
+  const int threads = Eigen::nbThreads();
+  const double work = static_cast<double>(a.rows()) * static_cast<double>(a.cols()) * static_cast<double>(b.cols());
+  if (threads <= 1 || work < 2e5) {
+    out.noalias() = a * b;
+    return;
+  }
+  const bool split_rows = a.rows() >= b.cols();
+  const Eigen::Index n = split_rows ? a.rows() : b.cols();
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const Eigen::Index first = n * t / threads, last = n * (t + 1) / threads;
+    if (last <= first) continue;
+    if (split_rows)
+      out.middleRows(first, last - first).noalias() = a.middleRows(first, last - first) * b;
+    else
+      out.middleCols(first, last - first).noalias() = a * b.middleCols(first, last - first);
+  }
+}
+
+}  // namespace
+
 Matrix forward(const Network& net, const Matrix& X, bool train_mode, Tape& tape) {
   const std::size_t L = net.layers.size();
   tape.inputs.resize(L);
@@ -16,8 +46,7 @@ Matrix forward(const Network& net, const Matrix& X, bool train_mode, Tape& tape)
   for (std::size_t i = 0; i < L; ++i) {
     Matrix out;
     std::visit(Overloaded{[&](const Dense& d) {
-                            out.resize(d.W.rows(), Y.cols());
-                            out.noalias() = d.W * Y;
+                            multiply(d.W, Y, out);
                             out.colwise() += d.b;
                           },
                           [&](const BatchNorm& bn) {
@@ -58,7 +87,7 @@ Matrix backward(const Network& net, const Tape& tape, const Matrix& dY, Network&
     const Matrix& X = tape.inputs[k];
     std::visit(Overloaded{[&](const Dense& layer) {
                             auto& g = std::get<Dense>(grads.layers[k]);
-                            g.W.noalias() = d * X.transpose();
+                            multiply(d, X.transpose(), g.W);
                             // A bias feeding a train-mode BatchNorm is cancelled by the batch mean: its
                             // gradient is exactly 0, and Adam would amplify the rounding noise of the sum
                             // into steps of size lr.
@@ -69,8 +98,8 @@ Matrix backward(const Network& net, const Tape& tape, const Matrix& dY, Network&
                             else
                               g.b = d.rowwise().sum();
                             if (need_dx) {
-                              Matrix dx(layer.W.cols(), d.cols());
-                              dx.noalias() = layer.W.transpose() * d;
+                              Matrix dx;
+                              multiply(layer.W.transpose(), d, dx);
                               d = std::move(dx);
                             }
                           },
