@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iomanip>
 #include <regex>
 
 namespace nncert {
@@ -114,6 +115,40 @@ TEST(VerifyCli, BoundsContainConcreteOutputs) {
       EXPECT_GE(out["hi"][j].get<double>(), y[j]);
     }
   }
+}
+
+TEST(VerifyCli, RobustnessOnCsvSamples) {
+  Fixture f;
+  // Labels are the network's own predictions, so every sample is correctly classified.
+  std::ostringstream csv;
+  csv << std::setprecision(17);
+  const std::vector<Vector> xs{Vector{{0.25, 0.5}}, Vector{{0.75, 0.125}}, Vector{{0.5, 0.5}}};
+  for (const Vector& x : xs) csv << argmax_first(evaluate(f.net, x)) << "," << x[0] << "," << x[1] << "\n";
+  write(f.dir / "d.csv", csv.str());
+  auto r = test::run_nncert("--json verify " + (f.dir / "net.onnx").string() + " --robust linf:0 --data " +
+                            (f.dir / "d.csv").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;  // radius 0: trivially robust
+  EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 3);
+  r = test::run_nncert("--json verify " + (f.dir / "net.onnx").string() + " --robust linf:1 --data " +
+                       (f.dir / "d.csv").string() + " --domain -10:10 --timeout 20");
+  const auto doc = nlohmann::json::parse(r.out);
+  // The whole [-1, 1.75]^2 region: the oracle is whether a dense grid changes the class.
+  int changes = 0;
+  for (std::size_t s = 0; s < xs.size(); ++s) {
+    const auto label = argmax_first(evaluate(f.net, xs[s]));
+    bool changed = false;
+    for (int i = 0; i <= 200 && !changed; ++i)
+      for (int j = 0; j <= 200 && !changed; ++j) {
+        const Vector x{{xs[s][0] - 1 + 0.01 * i, xs[s][1] - 1 + 0.01 * j}};
+        changed = argmax_first(evaluate(f.net, x)) != label;
+      }
+    changes += changed;
+    if (changed) {
+      EXPECT_EQ(doc["samples"][s]["result"]["verdict"], "falsified") << s;
+    }
+  }
+  EXPECT_EQ(doc["falsified"].get<int>(), changes);
+  EXPECT_EQ(r.exit_code, changes ? 1 : (doc["unknown"].get<int>() ? 3 : 0));
 }
 
 TEST(VerifyCli, AcasXuProperty3Holds) {
