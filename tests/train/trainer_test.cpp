@@ -158,6 +158,26 @@ TEST(Trainer, SameSeedGivesBitwiseIdenticalModel) {
   EXPECT_NE(digest(train(init, d, cfg).network), digest(a));
 }
 
+TEST(Trainer, TwoThreadsAreDeterministicToo) {
+  // Products large enough to be split across threads (see layer_stack.cpp).
+  std::mt19937_64 rng(8);
+  std::normal_distribution<double> g(0.0, 1.0);
+  Dataset d;
+  d.name = "wide";
+  d.num_classes = 3;
+  d.X = Matrix::NullaryExpr(200, 256, [&] { return g(rng); });
+  for (Eigen::Index i = 0; i < d.X.cols(); ++i) d.labels.push_back(static_cast<int>(i % 3));
+  TrainConfig cfg;
+  cfg.epochs = 2;
+  cfg.batch = 64;
+  const int saved = Eigen::nbThreads();
+  Eigen::setNbThreads(2);
+  const Network init = make_mlp({200, 128, 3}, true, 3);
+  const std::string a = digest(train(init, d, cfg).network), b = digest(train(init, d, cfg).network);
+  Eigen::setNbThreads(saved);
+  EXPECT_EQ(a, b);
+}
+
 TEST(Trainer, IdentityTransformHookChangesNothing) {
   const Dataset d = blobs(200, 4);
   TrainConfig cfg;
