@@ -69,6 +69,12 @@ double objective_of(const MilpProblem& p, const std::vector<double>& x) {
 }
 
 // ---- GLPK -------------------------------------------------------------------------------
+// GLPK's environment may be process-global depending on how it was built: one solve at a time.
+std::mutex& glpk_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 class GlpkSolver final : public MilpSolver {
  public:
   MilpBackend backend() const override { return MilpBackend::Glpk; }
@@ -126,8 +132,7 @@ class GlpkSolver final : public MilpSolver {
     if (!integral) {
       int rc = 0;
       {
-        static std::mutex mutex;
-        std::lock_guard<std::mutex> lock(mutex);
+        std::lock_guard<std::mutex> lock(glpk_mutex());
         rc = glp_simplex(lp, &sm);
       }
       const int st = glp_get_status(lp);
@@ -161,9 +166,7 @@ class GlpkSolver final : public MilpSolver {
     };
     int rc = 0;
     {
-      // GLPK's environment may be process-global depending on how it was built: one call at a time.
-      static std::mutex mutex;
-      std::lock_guard<std::mutex> lock(mutex);
+      std::lock_guard<std::mutex> lock(glpk_mutex());
       rc = glp_intopt(lp, &io);
     }
     const int st = glp_mip_status(lp);
