@@ -43,7 +43,8 @@ Command add_train(CLI::App& parent, const Globals& globals) {
   return {sub, [o, &globals] {
             check_output_path(o->output);
             const std::vector<std::size_t> widths = parse_architecture(o->arch);
-            const Dataset data = load_dataset(o->data, "train");
+            Dataset data = load_dataset(o->data, "train");
+            data.raw.reset();  // integer pixels are for quantized networks: halve the peak memory
             const TrainConfig config = make_config(o->training, data, globals.seed);
             const Network initial = make_mlp(widths, o->bn, globals.seed);
             check_training_input(initial, data, config);
