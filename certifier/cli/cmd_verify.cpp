@@ -5,6 +5,7 @@
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/app.hpp"
+#include "certifier/cli/cmd_verify_qnn.hpp"
 #include "certifier/cli/progress.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
@@ -216,8 +217,10 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
 }
 
 // The quantized path (exact ILP on the QNetwork, DESIGN §4) plugs in here.
-int run_quantized(const VerifyCliOptions& o, const Globals&, Model&) {
-  throw InputError("--encoding", "'" + o.encoding + "'", "quantized-network verification is not available in this build");
+int run_quantized(const VerifyCliOptions& o, const Globals& g, Model& m) {
+  return run_verify_qnn({o.model, o.robust, o.data, o.samples, o.encoding.empty() ? "compact" : o.encoding, o.solver,
+                         o.results, o.timeout, o.delta, o.threads},
+                        g, m);
 }
 
 int run_verify(const VerifyCliOptions& o, const Globals& g) {
@@ -226,7 +229,7 @@ int run_verify(const VerifyCliOptions& o, const Globals& g) {
     throw InputError("verify", "options", "give exactly one of --vnnlib FILE or --robust linf:EPS");
   // Dispatch: an --encoding on a model with a QNetwork selects exact QNN verification; everything
   // else verifies the float network.
-  if (!o.encoding.empty()) {
+  if (!o.encoding.empty() || (m.qnetwork && o.vnnlib.empty())) {
     if (!m.qnetwork) throw InputError(o.model, "model", "--encoding needs a model with a quantized network (.nnc)");
     return run_quantized(o, g, m);
   }

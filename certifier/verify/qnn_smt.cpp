@@ -142,20 +142,30 @@ QAnswer solve_smt(const QQuery& query, const QSolveOptions& options) {
     answer.variables = vars;
     answer.constraints = solver.assertions().size();
 
-    // Portfolio: a watcher interrupts Z3 when another core has already answered.
+    // A watcher interrupts Z3 at the deadline (its own timeout is not checked while bit-blasting)
+    // or when another core has already answered.
     std::atomic<bool> done{false};
     std::thread watcher;
-    if (options.stop)
+    const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(options.timeout_s > 0 ? options.timeout_s : 1e9));
+    if (options.stop || options.timeout_s > 0)
       watcher = std::thread([&] {
         while (!done.load()) {
-          if (options.stop->load()) {
+          if ((options.stop && options.stop->load()) || std::chrono::steady_clock::now() > deadline) {
             ctx.interrupt();
             return;
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
       });
-    const z3::check_result r = solver.check();
+    z3::check_result r = z3::unknown;
+    try {
+      r = solver.check();
+    } catch (...) {
+      done = true;
+      if (watcher.joinable()) watcher.join();
+      throw;
+    }
     done = true;
     if (watcher.joinable()) watcher.join();
     if (r == z3::unsat) {

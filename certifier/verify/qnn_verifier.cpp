@@ -70,10 +70,19 @@ QBounds compute_bounds(const Context& ctx, const QProperty& p, const QBounds* kn
                                                      : interval_bounds(ctx.net, p.region, known);
 }
 
+// Upper bound of c . y: the back-substituted one, or for interval bounds (QVIP's §3.5, used by
+// the faithful qvip and smt baselines) just the output ranges.
+std::int64_t row_bound(const Context& ctx, const QProperty& p, const QBounds& b, const std::vector<std::int64_t>& c) {
+  if (ctx.options.bounds == QBoundsKind::Symbolic) return output_row_upper_bound(ctx.net, p.region, b, c);
+  std::int64_t s = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) s += c[i] * (c[i] >= 0 ? b.back()[i].y_hi : b.back()[i].y_lo);
+  return s;
+}
+
 // Can the bounds alone rule disjunct d out?
 bool excluded_by_bounds(const Context& ctx, const QProperty& p, const QBounds& b, std::size_t d) {
   for (const QOutputRow& row : p.unsafe[d])
-    if (output_row_upper_bound(ctx.net, p.region, b, row.c) < row.rhs) return true;
+    if (row_bound(ctx, p, b, row.c) < row.rhs) return true;
   return false;
 }
 
@@ -89,9 +98,10 @@ void accept_witness(Context& ctx, const std::vector<std::int64_t>& x, const std:
 enum class Leaf { Proven, Falsified, Open };
 
 // Input-split branch-and-bound on one disjunct set: bounds per branch, the core at the leaves.
-Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_t>& disjuncts, int depth) {
+Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_t>& disjuncts, int depth,
+                  const QBounds* root_bounds = nullptr) {
   if (ctx.out_of_time()) return Leaf::Open;
-  const QBounds b = compute_bounds(ctx, p, nullptr);
+  const QBounds b = root_bounds ? *root_bounds : compute_bounds(ctx, p, nullptr);
   std::vector<std::size_t> live;
   for (std::size_t d : disjuncts)
     if (!excluded_by_bounds(ctx, p, b, d)) live.push_back(d);
@@ -160,14 +170,6 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
     accept_witness(ctx, property.region.centre, "centre");
     return finish();
   }
-  if (options.attack && !net.layers.empty()) {
-    QAttackOptions ao;
-    ao.seed = options.seed;
-    if (const auto x = attack(net, property, ao)) {
-      accept_witness(ctx, *x, "attack");
-      return finish();
-    }
-  }
   const QBounds b = compute_bounds(ctx, property, nullptr);
   result.unstable_neurons = unstable_count(b);
   // Most threatening disjuncts first: a counterexample ends the task early.
@@ -175,7 +177,7 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
   for (std::size_t d = 0; d < property.unsafe.size(); ++d) {
     std::int64_t slack = INT64_MAX;
     for (const QOutputRow& row : property.unsafe[d])
-      slack = std::min(slack, output_row_upper_bound(net, property.region, b, row.c) - row.rhs);
+      slack = std::min(slack, row_bound(ctx, property, b, row.c) - row.rhs);
     if (slack >= 0) live.emplace_back(slack, d);
   }
   std::sort(live.begin(), live.end(), std::greater<>());
@@ -184,6 +186,15 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
     result.verdict = QVerdict::Verified;
     result.decided_by = "bounds";
     return finish();
+  }
+  // Attacks only where the bounds leave room: most robust tasks never pay for them.
+  if (options.attack && !net.layers.empty()) {
+    QAttackOptions ao;
+    ao.seed = options.seed;
+    if (const auto x = attack(net, property, ao)) {
+      accept_witness(ctx, *x, "attack");
+      return finish();
+    }
   }
   std::vector<std::vector<std::size_t>> groups;
   if (options.per_disjunct) {
@@ -194,7 +205,7 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
   }
   bool open = false;
   for (const auto& group : groups) {
-    const Leaf r = solve_branch(ctx, property, group, 0);
+    const Leaf r = solve_branch(ctx, property, group, 0, &b);
     if (r == Leaf::Falsified) return finish();
     if (r == Leaf::Open) {
       open = true;

@@ -1,5 +1,5 @@
-// The QNN verification driver (DESIGN §4, issue 6): centre check and cheap attacks first, then
-// integer bounds (interval or symbolic) that discard unsafe disjuncts, then one exact query per
+// The QNN verification driver (DESIGN §4, issue 6): centre check, integer bounds (interval or
+// symbolic) that discard unsafe disjuncts, cheap attacks when some remain, then one exact query per
 // remaining disjunct (or one query for all) on the chosen core: compact ILP, QVIP's ILP, or Z3.
 // Optional input-split branch-and-bound re-tightens the bounds per branch with the core as the
 // leaf solver. Verdicts are honest: "verified" only when every leaf is proven infeasible,

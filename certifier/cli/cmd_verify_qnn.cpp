@@ -1,0 +1,186 @@
+#include "certifier/cli/cmd_verify_qnn.hpp"
+
+#include "certifier/cli/app.hpp"
+#include "certifier/cli/progress.hpp"
+#include "certifier/core/digest.hpp"
+#include "certifier/core/error.hpp"
+#include "certifier/verify/qnn_verifier.hpp"
+#include "formats/atomic_file.hpp"
+#include "formats/dataset.hpp"
+#include "formats/nnc.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+namespace nncert::cli {
+
+namespace {
+
+constexpr const char* kToolVersion = "nncert 0.1.0";
+
+std::pair<std::size_t, std::size_t> sample_range(const std::string& spec) {
+  auto number = [&](std::string_view s) {
+    std::size_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
+    return v;
+  };
+  const auto colon = spec.find(':');
+  const std::size_t a = number(std::string_view(spec).substr(0, colon));
+  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
+  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
+  return {a, b};
+}
+
+std::string join(const std::vector<std::int64_t>& v) {
+  std::ostringstream s;
+  for (std::size_t i = 0; i < v.size(); ++i) s << (i ? " " : "") << v[i];
+  return s.str();
+}
+
+}  // namespace
+
+std::pair<QNorm, std::int64_t> parse_qnn_robust(const std::string& spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos)
+    throw InputError("--robust", "'" + spec + "'", "expected NORM:R with NORM linf, l1 or l0 and an integer radius R");
+  const QNorm norm = parse_qnorm(spec.substr(0, colon));
+  const std::string r = spec.substr(colon + 1);
+  std::int64_t radius = 0;
+  const auto [end, ec] = std::from_chars(r.data(), r.data() + r.size(), radius);
+  if (ec != std::errc() || end != r.data() + r.size() || r.empty() || radius < 0)
+    throw InputError("--robust", "'" + spec + "'",
+                     "expected a non-negative integer radius in input grid units (e.g. linf:2 = two pixel values)");
+  return {norm, radius};
+}
+
+int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
+  if (!m.qnetwork) throw InputError(rq.model, "model", "has no quantized network; quantize it first (nncert quantize)");
+  const QNetwork& net = *m.qnetwork;
+  if (rq.robust.empty()) throw InputError("verify", "--robust", "quantized verification needs --robust NORM:R");
+  const auto [norm, radius] = parse_qnn_robust(rq.robust);
+  QVerifyOptions vo;
+  vo.encoding = parse_qencoding(rq.encoding);
+  vo.backend = parse_milp_backend(rq.solver);
+  if (vo.encoding == QEncoding::Qvip) vo.bounds = QBoundsKind::Interval;  // the paper's interval analysis
+  if (!(rq.timeout > 0)) throw InputError("--timeout", std::to_string(rq.timeout), "expected a positive number of seconds");
+  vo.timeout_s = rq.timeout;
+  vo.threads = std::max(1, rq.threads);
+  vo.seed = g.seed;
+  if (rq.data.empty()) throw InputError("verify", "--data", "local robustness needs --data");
+  Dataset data = load_dataset(rq.data, "test");
+  std::size_t first = 0;
+  if (!rq.samples.empty()) {
+    const auto [a, b] = sample_range(rq.samples);
+    if (b >= data.size())
+      throw InputError("--samples", "'" + rq.samples + "'",
+                       "sample " + std::to_string(b) + " is out of range: " + data.name + " has " +
+                           std::to_string(data.size()) + " samples");
+    data = subset(data, a, b);
+    first = a;
+  }
+  if (!data.raw) throw InputError(data.name, "features", "the quantized network needs integer features (raw pixels)");
+  if (data.features() != net.input_size)
+    throw InputError(data.name, "features", "has " + std::to_string(data.features()) + " features, the model expects " +
+                                                std::to_string(net.input_size));
+  const bool regression = data.labels.empty();
+  if (regression && !(rq.delta >= 0)) throw InputError("--delta", "missing", "regression robustness needs --delta D >= 0");
+
+  std::size_t robust = 0, falsified = 0, unknown = 0, misclassified = 0;
+  std::vector<double> times;
+  nlohmann::json per_sample = nlohmann::json::array();
+  std::ostringstream text, results;
+  const std::string method = "ilp-" + to_string(vo.encoding) + "/" +
+                             (vo.encoding == QEncoding::Smt ? std::string("z3") : to_string(vo.backend));
+  ProgressBar bar("verify", data.size(), !g.json);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::size_t id = first + i;
+    const auto x = data.raw_sample(i);
+    for (std::size_t k = 0; k < x.size(); ++k)
+      if (x[k] < net.cx.lo() || x[k] > net.cx.hi())
+        throw InputError(data.name, "sample " + std::to_string(id) + " feature " + std::to_string(k),
+                         "value " + std::to_string(x[k]) + " is off the input grid " + to_string(net.cx));
+    nlohmann::json s{{"sample", id}};
+    const QInputRegion region = ball_region(net, x, norm, radius);
+    QProperty p;
+    if (!regression) {
+      const int label = data.labels[i];
+      s["label"] = label;
+      if (predict(net, x) != static_cast<std::size_t>(label)) {  // QVIP: correctly classified samples only
+        ++misclassified;
+        s["verdict"] = "misclassified";
+        per_sample.push_back(s);
+        bar.update(i + 1);
+        continue;
+      }
+      p = classification_property(net, region, static_cast<std::size_t>(label));
+    } else {
+      p = regression_property(net, region, rq.delta);
+    }
+    const QVerifyResult r = verify_qnn(net, p, vo);
+    times.push_back(r.seconds);
+    robust += r.verdict == QVerdict::Verified;
+    falsified += r.verdict == QVerdict::Falsified;
+    unknown += r.verdict == QVerdict::Unknown;
+    s["verdict"] = to_string(r.verdict);
+    s["decided_by"] = r.decided_by;
+    s["seconds"] = r.seconds;
+    if (!r.detail.empty()) s["detail"] = r.detail;
+    if (r.verdict == QVerdict::Falsified) {
+      s["counterexample"] = r.counterexample;
+      s["output"] = evaluate(net, r.counterexample);
+    }
+    per_sample.push_back(s);
+    text << "sample " << id << ": " << (r.verdict == QVerdict::Verified ? "robust" : r.verdict == QVerdict::Falsified ? "non-robust" : "unknown")
+         << " (" << r.decided_by << ", " << std::setprecision(3) << r.seconds << " s)";
+    if (!r.detail.empty() && r.verdict == QVerdict::Unknown) text << " " << r.detail;
+    text << "\n";
+    const std::string property = p.description + " sample " + std::to_string(id) + " of " + data.name;
+    results << std::filesystem::path(rq.model).filename().string() << "," << property << ","
+            << (r.verdict == QVerdict::Verified ? "unsat" : r.verdict == QVerdict::Falsified ? "sat"
+                : r.detail.rfind("timeout", 0) == 0 ? "timeout" : "unknown")
+            << "," << r.seconds;
+    if (r.verdict == QVerdict::Falsified) results << "," << join(r.counterexample);
+    results << "\n";
+    if (r.verdict == QVerdict::Verified) {
+      Certificate c;
+      c.property = property;
+      c.method = method;
+      c.verdict = "verified";
+      c.bound = static_cast<double>(radius);
+      c.seconds = r.seconds;
+      c.tool_version = kToolVersion;
+      c.weights_digest = digest(net);
+      c.network = "quantized";
+      m.certificates.push_back(c);
+    }
+    bar.update(i + 1, std::to_string(robust) + " robust");
+  }
+  bar.finish();
+  if (robust && std::filesystem::path(rq.model).extension() == ".nnc") save_nnc(m, rq.model);
+  if (!rq.results.empty()) write_file_atomic(rq.results, results.str());
+  double total = 0, median = 0;
+  for (double t : times) total += t;
+  if (!times.empty()) {
+    std::sort(times.begin(), times.end());
+    median = times.size() % 2 ? times[times.size() / 2] : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+  }
+  text << "robustness " << rq.robust << " on " << data.name << " samples " << first << ".." << first + data.size() - 1
+       << " (" << method << "): tasks " << times.size() << ", robust " << robust << ", non-robust " << falsified
+       << ", unknown " << unknown << ", misclassified " << misclassified << "; total " << std::setprecision(4) << total
+       << " s, median " << median << " s\n";
+  nlohmann::json doc{{"model", rq.model},     {"robust", rq.robust},   {"data", data.name},    {"first", first},
+                     {"method", method},      {"tasks", times.size()}, {"verified", robust},   {"falsified", falsified},
+                     {"unknown", unknown},    {"misclassified", misclassified}, {"seconds", total},
+                     {"median_seconds", median}, {"samples", per_sample}};
+  emit(g, doc, text.str());
+  if (falsified) return kFalsified;
+  if (unknown) return kUnknown;
+  return kOk;
+}
+
+}  // namespace nncert::cli
