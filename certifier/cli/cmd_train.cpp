@@ -16,7 +16,7 @@ namespace {
 
 struct TrainCliOptions {
   std::string arch, data, test_data, output;
-  bool bn = false;
+  bool bn = false, fold = false;
   TrainingOptions training;
 };
 
@@ -35,6 +35,7 @@ Command add_train(CLI::App& parent, const Globals& globals) {
   auto o = std::make_shared<TrainCliOptions>();
   sub->add_option("--arch", o->arch, "Layer widths, input to output, e.g. 784:64:32:16:10")->required();
   sub->add_flag("--bn", o->bn, "BatchNorm after every hidden Dense layer");
+  sub->add_flag("--fold", o->fold, "Save with every BatchNorm folded into its Dense layer (same function; not slimmable)");
   sub->add_option("--data", o->data, "fashion-mnist (its training split), an IDX images file, or a CSV file")
       ->required();
   sub->add_option("--test-data", o->test_data, "Held-out data to report accuracy on (default: fashion-mnist's test split)");
@@ -67,7 +68,7 @@ Command add_train(CLI::App& parent, const Globals& globals) {
             if (test) doc["test"] = evaluation_json(r.network, *test, config, "test", summary);
 
             Model model;
-            model.network = r.network;
+            model.network = o->fold ? fold(r.network) : r.network;
             model.provenance.source = "train";
             model.provenance.dataset = o->data;
             model.provenance.dataset_digest = dataset_digest(data);
@@ -75,6 +76,7 @@ Command add_train(CLI::App& parent, const Globals& globals) {
             cfg["architecture"] = o->arch;
             cfg["batch_norm"] = o->bn;
             cfg["init"] = "he-normal";
+            cfg["folded"] = o->fold;
             model.provenance.training_config = cfg.dump();
             model.provenance.seed = globals.seed;
             std::string dropped;

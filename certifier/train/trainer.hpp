@@ -28,7 +28,8 @@ struct TrainConfig {
   double weight_decay = 0;      // L2 on Dense weights, added to the gradient (PyTorch Adam's weight_decay)
   double slim_l1 = 0;           // L1 penalty on BatchNorm gammas (subgradient sign(gamma))
   double validation_split = 0;  // fraction of the data held out (0 = none)
-  std::size_t patience = 0;     // early stopping after this many epochs without improvement (0 = off)
+  std::size_t patience = 0;     // early stopping after this many epochs without improvement of the
+                                // validation loss (training loss without a split); 0 = off
   Schedule schedule = Schedule::Constant;
   std::size_t step_size = 0;    // Step: epochs between decays (0 = max(1, epochs / 3))
   double step_gamma = 0.1;      // Step: factor per decay

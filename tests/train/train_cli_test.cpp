@@ -69,6 +69,13 @@ TEST(TrainCli, SameSeedSameModelAndOnnxExport) {
   EXPECT_EQ(a, weights_digest((dir / "b.nnc").string()));
   EXPECT_NE(a, weights_digest((dir / "c.nnc").string()));
   EXPECT_EQ(a, weights_digest((dir / "a.onnx").string()));  // ONNX keeps the exact weights
+  // --fold: BatchNorm folded into Dense at export, same predictions (fold is exact to ~1e-15).
+  ASSERT_EQ(test::run_nncert(common + "--seed 7 --fold -o " + (dir / "f.nnc").string()).exit_code, 0);
+  const auto info = test::run_nncert("info --json " + (dir / "f.nnc").string());
+  EXPECT_EQ(info.out.find("BatchNorm"), std::string::npos);
+  const auto ea = test::run_nncert("eval --json " + (dir / "a.nnc").string() + " --data " + data);
+  const auto ef = test::run_nncert("eval --json " + (dir / "f.nnc").string() + " --data " + data);
+  EXPECT_EQ(json::parse(ea.out)["result"]["correct"], json::parse(ef.out)["result"]["correct"]);
 }
 
 TEST(TrainCli, BadInputIsExitTwo) {
