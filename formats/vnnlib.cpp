@@ -3,6 +3,7 @@
 #include "certifier/core/error.hpp"
 #include "formats/atomic_file.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -199,6 +200,11 @@ class Parser {
         r.c = *v;
         return r;
       }
+      std::string lower;
+      for (char ch : n.atom) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      if (lower == "nan" || lower == "inf" || lower == "-inf" || lower == "+inf" || lower == "infinity" ||
+          lower == "-nan" || lower == "-infinity")
+        fail(n, "number '" + n.atom + "' is not finite");
       if (!declared_.count(n.atom)) {
         if (n.atom.size() > 2 && (n.atom[0] == 'X' || n.atom[0] == 'Y') && n.atom[1] == '_')
           fail(n, "unknown variable '" + n.atom + "' (not declared with declare-const)");

@@ -68,7 +68,9 @@ TEST(Vnnlib, BadInputNamesLineAndColumn) {
   expect_error(d + "(assert (= X_0 1))\n", "line 5:10", "unsupported operator");
   expect_error(d + "(assert (<= (exp X_0) 1))\n", "line 5:14", "unsupported operator");
   expect_error("(declare-const X_5 Real)\n", "line 1:16", "beyond the network's 2 inputs");
-  expect_error(d + "(assert (<= X_0 nan))\n", "line 5:17", "unknown symbol");
+  expect_error(d + "(assert (<= X_0 nan))\n", "line 5:17", "not finite");
+  expect_error(d + "(assert (<= X_0 -inf))\n", "line 5:17", "not finite");
+  expect_error(d + "(assert (<= X_0 foo))\n", "line 5:17", "unknown symbol");
   expect_error(d + "(assert (<= X_0 1e999))\n", "line 5:17", "not finite");
   expect_error(d + "(assert (<= (* X_0 X_1) 1))\n", "line 5:20", "non-linear");
   expect_error(d + "(assert (<= X_0 1)\n", "line 5:1", "never closed");
