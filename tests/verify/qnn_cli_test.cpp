@@ -103,6 +103,34 @@ TEST(QnnCli, TinyModelVerdictsMatchEnumeration) {
   }
 }
 
+TEST(QnnCli, MrrMatchesEnumeration) {
+  TempDir tmp;
+  Model m = tiny_model(7);
+  const QNetwork& net = *m.qnetwork;
+  save_nnc(m, (tmp / "m.nnc").string());
+  std::mt19937_64 rng(8);
+  std::ofstream csv(tmp / "d.csv");
+  std::vector<std::vector<std::int64_t>> xs;
+  for (int i = 0; i < 8; ++i) {
+    xs.push_back(test::random_input(net, rng));
+    csv << predict(net, xs.back());
+    for (auto v : xs.back()) csv << "," << v;
+    csv << "\n";
+  }
+  csv.close();
+  for (const std::string norm : {"linf", "l1"}) {
+    const auto r = run_nncert("mrr --json " + q(tmp / "m.nnc") + " --data " + q(tmp / "d.csv") + " --start 2 --step 2 --norm " + norm);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["samples"].size(), xs.size());
+    for (const auto& s : doc["samples"]) {
+      const std::size_t i = s["sample"];
+      EXPECT_EQ(s["radius"].get<std::int64_t>(), test::enumerated_mrr(net, xs[i], parse_qnorm(norm))) << "sample " << i;
+    }
+  }
+  EXPECT_EQ(run_nncert("mrr " + q(tmp / "m.nnc") + " --data " + q(tmp / "d.csv") + " --start 0").exit_code, 2);
+}
+
 TEST(QnnCli, BadInputExitsTwo) {
   TempDir tmp;
   save_nnc(tiny_model(5), (tmp / "m.nnc").string());

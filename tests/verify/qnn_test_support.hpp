@@ -150,3 +150,32 @@ inline QProperty random_property(const QNetwork& net, std::mt19937_64& rng) {
 }
 
 }  // namespace nncert::test
+
+namespace nncert::test {
+
+inline std::int64_t norm_distance(QNorm norm, const std::vector<std::int64_t>& c, const std::vector<std::int64_t>& x) {
+  std::int64_t d = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::int64_t a = x[i] > c[i] ? x[i] - c[i] : c[i] - x[i];
+    d = norm == QNorm::Linf ? std::max(d, a) : norm == QNorm::L1 ? d + a : d + (a != 0);
+  }
+  return d;
+}
+
+// The maximum robustness radius by enumeration: the smallest distance of any grid input
+// classified differently from the centre, minus one (the largest radius the grid allows if none).
+inline std::int64_t enumerated_mrr(const QNetwork& net, const std::vector<std::int64_t>& centre, QNorm norm) {
+  const std::size_t g = predict(net, centre);
+  const std::int64_t span = net.cx.hi() - net.cx.lo(), n = static_cast<std::int64_t>(net.input_size);
+  std::int64_t best = norm == QNorm::Linf ? span : norm == QNorm::L1 ? span * n : n;  // robust everywhere
+  QInputRegion all;
+  all.lo.assign(net.input_size, net.cx.lo());
+  all.hi.assign(net.input_size, net.cx.hi());
+  for_each_input(all, [&](const std::vector<std::int64_t>& x) {
+    if (predict(net, x) != g) best = std::min(best, norm_distance(norm, centre, x) - 1);
+    return true;
+  });
+  return best;
+}
+
+}  // namespace nncert::test
