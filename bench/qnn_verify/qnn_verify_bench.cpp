@@ -177,13 +177,17 @@ int main(int argc, char** argv) {
     for (const Core& core : cores) {
       int robust = 0, non = 0, unknown = 0;
       double total = 0, worst = 0;
+      std::string unknown_ids;
       for (std::size_t i : tasks) {
         const QProperty p = classification_property(net, ball_region(net, ds.raw_sample(i), QNorm::Linf, row->radius));
         const QVerifyResult r = verify_qnn(net, p, core.options);
         verdicts[i][core.name] = r.verdict;
         if (r.verdict == QVerdict::Verified) ++robust;
         if (r.verdict == QVerdict::Falsified) ++non;
-        if (r.verdict == QVerdict::Unknown) ++unknown;
+        if (r.verdict == QVerdict::Unknown) {
+          ++unknown;
+          unknown_ids += " " + std::to_string(i);
+        }
         if (r.verdict != QVerdict::Unknown) {
           total += r.seconds;
           worst = std::max(worst, r.seconds);
@@ -200,7 +204,7 @@ int main(int argc, char** argv) {
       std::cout << std::left << std::setw(7) << id << std::setw(4) << row->radius << std::setw(5) << tasks.size()
                 << std::setw(14) << core.name << std::setw(16) << counts.str() << std::setw(10) << t.str() << std::setw(10)
                 << w.str() << std::setw(16) << row->paper_smt << std::setw(16) << row->paper_qvip1 << row->paper_qvip28
-                << "\n"
+                << (unknown_ids.empty() ? "" : "   unknown:" + unknown_ids) << "\n"
                 << std::flush;
     }
     int disagreements = 0;

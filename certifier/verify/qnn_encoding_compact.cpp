@@ -39,6 +39,19 @@ std::size_t encode_min(QIlp& ilp, std::size_t z, std::int64_t z_lo, std::int64_t
   return y;
 }
 
+QAffine accumulator(const QNetwork& net, std::size_t l, std::size_t j, const std::vector<QAffine>& prev) {
+  const QLayer& layer = net.layers[l];
+  QAffine acc;
+  acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << requant(net, l).bias_shift);
+  for (std::size_t k = 0; k < layer.inputs; ++k) {
+    const std::int64_t w = layer.weight(j, k);
+    if (w == 0) continue;
+    acc.constant += w * prev[k].constant;
+    for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
+  }
+  return acc;
+}
+
 }  // namespace
 
 QIlp encode_compact(const QQuery& query) {
@@ -90,19 +103,13 @@ QIlp encode_compact(const QQuery& query) {
     std::vector<QAffine> next(layer.outputs);
     for (std::size_t j = 0; j < layer.outputs; ++j) {
       const QNeuronBounds& nb = bounds[l][j];
+      if (l == last && !used[j]) continue;
       if (nb.stable()) {  // substituted: no variable at all
         next[j].constant = nb.y_lo;
+        if (query.split_bounds) ilp.add(accumulator(net, l, j, prev), nb.acc_lo, nb.acc_hi);
         continue;
       }
-      if (l == last && !used[j]) continue;
-      QAffine acc;
-      acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << rq.bias_shift);
-      for (std::size_t k = 0; k < layer.inputs; ++k) {
-        const std::int64_t w = layer.weight(j, k);
-        if (w == 0) continue;
-        acc.constant += w * prev[k].constant;
-        for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
-      }
+      const QAffine acc = accumulator(net, l, j, prev);
       // The accumulator bounds proven for this region are valid cuts too.
       ilp.add(acc, nb.acc_lo, nb.acc_hi);
       if (l == last && direct && direct->neuron == j) {

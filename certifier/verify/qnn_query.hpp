@@ -18,6 +18,9 @@ struct QQuery {
   const QProperty* property = nullptr;  // its region may be a branch's sub-box
   const QBounds* bounds = nullptr;      // sound for property->region
   std::vector<std::size_t> disjuncts;   // which unsafe disjuncts to search (empty = all)
+  // The bounds carry branching facts (neuron value splits) that the region alone does not imply:
+  // encodings must then enforce every neuron's accumulator range, stable ones included.
+  bool split_bounds = false;
 };
 
 enum class QAnswerStatus {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace nncert {
 
@@ -152,6 +153,52 @@ Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_
   return open ? Leaf::Open : Leaf::Proven;
 }
 
+// The output neuron to split on: for a one-row disjunct whose row involves exactly two open
+// outputs, the one with the negative coefficient (the class that must stay ahead).
+std::optional<std::size_t> output_to_split(const Context& ctx, const QProperty& p, const QBounds& b, std::size_t d) {
+  if (ctx.options.encoding != QEncoding::Compact || !ctx.options.output_split || p.unsafe[d].size() != 1) return std::nullopt;
+  const QOutputRow& row = p.unsafe[d][0];
+  std::vector<std::size_t> open;
+  for (std::size_t i = 0; i < row.c.size(); ++i)
+    if (row.c[i] != 0 && !b.back()[i].stable()) open.push_back(i);
+  if (open.size() != 2) return std::nullopt;
+  if (row.c[open[0]] < 0) return open[0];
+  if (row.c[open[1]] < 0) return open[1];
+  return std::nullopt;
+}
+
+Leaf solve_output_split(Context& ctx, const QProperty& p, std::size_t d, const QBounds& b, std::size_t g) {
+  const std::size_t last = ctx.net.layers.size() - 1;
+  const QRequant rq = requant(ctx.net, last);
+  bool open = false;
+  for (std::int64_t t = b[last][g].y_hi; t >= b[last][g].y_lo; --t) {
+    if (ctx.out_of_time()) return Leaf::Open;
+    QBounds known = b;
+    QNeuronBounds& nb = known[last][g];
+    nb.acc_lo = std::max(nb.acc_lo, rq.min_acc_reaching(t));
+    nb.acc_hi = std::min(nb.acc_hi, rq.max_acc_below(t));
+    if (nb.acc_lo > nb.acc_hi) continue;
+    const QBounds bt = compute_bounds(ctx, p, &known);
+    if (infeasible(ctx.net, bt) || excluded_by_bounds(ctx, p, bt, d)) continue;
+    QSolveOptions so;
+    so.threads = ctx.options.threads;
+    so.timeout_s = ctx.remaining();
+    QQuery q{&ctx.net, &p, &bt, {d}};
+    q.split_bounds = true;
+    const QAnswer a = solve_query(q, ctx.options.encoding, ctx.options.backend, so);
+    ++ctx.result.solver_calls;
+    if (a.status == QAnswerStatus::Counterexample) {
+      accept_witness(ctx, a.witness, ctx.core() + "+output-split");
+      return Leaf::Falsified;
+    }
+    if (a.status == QAnswerStatus::Unknown) {
+      open = true;
+      if (ctx.result.detail.empty()) ctx.result.detail = a.detail;
+    }
+  }
+  return open ? Leaf::Open : Leaf::Proven;
+}
+
 }  // namespace
 
 QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const QVerifyOptions& options) {
@@ -205,7 +252,8 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
   }
   bool open = false;
   for (const auto& group : groups) {
-    const Leaf r = solve_branch(ctx, property, group, 0, &b);
+    const auto g = group.size() == 1 ? output_to_split(ctx, property, b, group[0]) : std::nullopt;
+    const Leaf r = g ? solve_output_split(ctx, property, group[0], b, *g) : solve_branch(ctx, property, group, 0, &b);
     if (r == Leaf::Falsified) return finish();
     if (r == Leaf::Open) {
       open = true;

@@ -34,6 +34,9 @@ struct QVerifyOptions {
   int split_depth = 0;        // input-split branch-and-bound depth on queries the core leaves open
   double leaf_timeout_s = 0;  // per core call before splitting (0: the remaining time)
   bool eager_split = false;   // split down to split_depth before calling the core at all
+  // Compact core, classification-style rows y_i - y_g >= c with both outputs open: one query per
+  // value t of y_g (bounds re-tightened with y_g = t), each a plain threshold on acc_i.
+  bool output_split = true;
   std::uint64_t seed = 0;
 };
 

@@ -15,7 +15,7 @@ namespace {
 
 TEST(QnnVerifier, AgreesWithEnumerationAcrossConfigurations) {
   std::mt19937_64 rng(21);
-  int decided_by_solver = 0;
+  int decided_by_solver = 0, output_split_witnesses = 0;
   for (int t = 0; t < 1200; ++t) {
     const QNetwork net = test::random_tiny_qnn(rng);
     const QProperty p = test::random_property(net, rng);
@@ -28,6 +28,7 @@ TEST(QnnVerifier, AgreesWithEnumerationAcrossConfigurations) {
     o.split_depth = (t / 48) % 2 ? 3 : 0;
     o.eager_split = o.split_depth > 0;  // exercise the sub-box bounds and the branch bookkeeping
     o.seed = static_cast<std::uint64_t>(t);
+    o.output_split = (t / 96) % 2 == 0;
     const QVerifyResult r = verify_qnn(net, p, o);
     const auto oracle = test::enumerate_counterexample(net, p);
     ASSERT_NE(r.verdict, QVerdict::Unknown) << "case " << t << ": " << r.detail;
@@ -36,8 +37,10 @@ TEST(QnnVerifier, AgreesWithEnumerationAcrossConfigurations) {
       EXPECT_TRUE(replays(net, p, r.counterexample));
     }
     decided_by_solver += r.solver_calls > 0;
+    output_split_witnesses += r.decided_by.find("+output-split") != std::string::npos;
   }
   EXPECT_GT(decided_by_solver, 100);
+  EXPECT_GT(output_split_witnesses, 0);  // the output-value split path found real counterexamples
 }
 
 TEST(QnnVerifier, BadEncodingNameIsInputError) {
