@@ -36,7 +36,7 @@ test-sanitize: deps
 # libFuzzer targets for every reader; each runs FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600).
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNCERT_FUZZ=ON
-	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzzers
 	scripts/run-fuzzers.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 clean:
