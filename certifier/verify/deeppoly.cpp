@@ -28,6 +28,14 @@ Relax relax(const Bounds& z) {
   return r;
 }
 
+// The same relaxation with the lower line parallel to the chord (a >= u/(u-l) z, CROWN's choice).
+std::vector<Relax> parallel_relax(std::vector<Relax> rel) {
+  for (Relax& r : rel)
+    for (Eigen::Index i = 0; i < r.lo_slope.size(); ++i)
+      if (r.up_off[i] != 0) r.lo_slope[i] = r.up_slope[i];
+  return rel;
+}
+
 // Lower bounds of the rows of (Lam x + c) over the box, widened outward.
 Vector concretise_lower(const Matrix& Lam, const Vector& c, const Box& box) {
   const Vector v = Lam.cwiseMax(0.0) * box.lo + Lam.cwiseMin(0.0) * box.hi + c;
@@ -131,10 +139,11 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
           br[k] = layer.b[rows[static_cast<std::size_t>(k)]];
         }
         const Backsub bs = back_substitute(chain, rel, static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
+        const Backsub alt = back_substitute(chain, parallel_relax(rel), static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
         for (Eigen::Index k = 0; k < m; ++k) {
           const Eigen::Index i = rows[static_cast<std::size_t>(k)];
-          z.lo[i] = std::max(z.lo[i], bs.lo[k]);
-          z.hi[i] = std::min(z.hi[i], bs.hi[k]);
+          z.lo[i] = std::max({z.lo[i], bs.lo[k], alt.lo[k]});
+          z.hi[i] = std::min({z.hi[i], bs.hi[k], alt.hi[k]});
         }
       }
     }
@@ -163,6 +172,17 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
       res.spec_lo = concretise_lower(CW, cb, box);
     } else {
       Backsub bs = back_substitute(chain, rel, static_cast<int>(depth) - 2, CW, cb, CW, cb, box, true);
+      // The specification rows are few: also try the lower relaxation parallel to the chord
+      // (a >= u/(u-l) z, CROWN's choice) and keep, row by row, whichever bound is higher. Both are
+      // sound relaxations, so the maximum is too.
+      Backsub alt = back_substitute(chain, parallel_relax(rel), static_cast<int>(depth) - 2, CW, cb, CW, cb, box, true);
+      for (Eigen::Index r = 0; r < bs.lo.size(); ++r) {
+        if (!(alt.lo[r] > bs.lo[r])) continue;
+        bs.lo[r] = alt.lo[r];
+        bs.x_coef_lo.row(r) = alt.x_coef_lo.row(r);
+        bs.x_const_lo[r] = alt.x_const_lo[r];
+        for (std::size_t l = 0; l < bs.relu_coef_lo.size(); ++l) bs.relu_coef_lo[l].row(r) = alt.relu_coef_lo[l].row(r);
+      }
       res.spec_lo = bs.lo;
       res.spec_x_coef = std::move(bs.x_coef_lo);
       res.spec_x_const = std::move(bs.x_const_lo);
