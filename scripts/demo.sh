@@ -10,11 +10,16 @@ out="$here/out/demo"
 mkdir -p "$out"
 
 step() { printf '\n== %s\n' "$*"; }
+# Verification commands exit 1 (falsified) or 3 (unknown) on a valid run; only other codes stop the demo.
+verdict() { "$@" || { rc=$?; [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || exit "$rc"; }; }
 
 step "Train a small MLP with BatchNorm on Fashion-MNIST, prune it, evaluate"
 "$nncert" train --arch 784:32:16:10 --bn --data fashion-mnist --epochs 2 --batch 64 --threads 1 -o "$out/small.nnc"
 "$nncert" prune weights "$out/small.nnc" --sparsity 0.7 --finetune 1 --threads 1 -o "$out/small_pruned.nnc"
 "$nncert" eval "$out/small_pruned.nnc" --data fashion-mnist
+
+step "Verify L-inf robustness (eps 0.01) of the pruned net on 10 test images: DeepPoly, then MILP"
+verdict "$nncert" verify "$out/small_pruned.nnc" --robust linf:0.01 --data fashion-mnist --samples 0:9 --timeout 20
 
 if [ -d "$data/qvip" ]; then
   step "QVIP's Fashion-MNIST network (P4-6) from ONNX"
