@@ -3,12 +3,12 @@
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/progress.hpp"
+#include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/error.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"
 
-#include <charconv>
 #include <iomanip>
 #include <sstream>
 
@@ -19,22 +19,6 @@ namespace {
 struct EvalOptions {
   std::string model, data, samples, outputs, network = "auto";
 };
-
-// "A:B" (inclusive, as in "images 0-99") or "A" (one sample).
-std::pair<std::size_t, std::size_t> parse_samples(const std::string& spec) {
-  auto number = [&](std::string_view s) {
-    std::size_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
-    return v;
-  };
-  const auto colon = spec.find(':');
-  const std::size_t a = number(std::string_view(spec).substr(0, colon));
-  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
-  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
-  return {a, b};
-}
 
 // Outputs of every sample (outputs x N), as doubles; exact integers for the quantized network.
 Matrix run_network(const Model& m, bool quantized, const Dataset& data, const Globals& globals) {
@@ -155,18 +139,8 @@ Command add_eval(CLI::App& parent, const Globals& globals) {
             const Model m = load_model(o->model);
             const bool quantized = o->network == "quantized" || (o->network == "auto" && m.qnetwork);
             if (quantized && !m.qnetwork) throw InputError(o->model, "model", "has no quantized network");
-            Dataset data = load_dataset(o->data, "test");
-            std::size_t first = 0;
-            if (!o->samples.empty()) {
-              const auto [a, b] = parse_samples(o->samples);
-              data = subset(data, a, b);
-              first = a;
-            }
-            const std::size_t inputs = quantized ? m.qnetwork->input_size : m.network.input_size;
-            if (data.features() != inputs)
-              throw InputError(data.name, "features",
-                               "has " + std::to_string(data.features()) + " features, the model expects " +
-                                   std::to_string(inputs));
+            const auto [data, first] =
+                select_samples(o->data, o->samples, quantized ? m.qnetwork->input_size : m.network.input_size);
             const Matrix Y = run_network(m, quantized, data, globals);
             if (!o->outputs.empty()) write_outputs(o->outputs, data, first, Y, quantized);
             std::ostringstream text;

@@ -5,12 +5,12 @@
 
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/progress.hpp"
+#include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/qnn_mrr.hpp"
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"
 
-#include <charconv>
 #include <iomanip>
 #include <sstream>
 
@@ -40,28 +40,9 @@ int run_mrr(const MrrCliOptions& o, const Globals& g) {
   if (!(o.timeout > 0)) throw InputError("--timeout", std::to_string(o.timeout), "expected a positive number of seconds");
   mo.verify.timeout_s = o.timeout;
   mo.verify.seed = g.seed;
-  Dataset data = load_dataset(o.data, "test");
-  std::size_t first = 0;
-  if (!o.samples.empty()) {
-    std::size_t a = 0, b = 0;
-    const auto colon = o.samples.find(':');
-    const std::string sa = o.samples.substr(0, colon), sb = colon == std::string::npos ? sa : o.samples.substr(colon + 1);
-    const auto ra = std::from_chars(sa.data(), sa.data() + sa.size(), a);
-    const auto rb = std::from_chars(sb.data(), sb.data() + sb.size(), b);
-    if (ra.ec != std::errc() || rb.ec != std::errc() || ra.ptr != sa.data() + sa.size() || rb.ptr != sb.data() + sb.size() ||
-        sa.empty() || sb.empty() || b < a)
-      throw InputError("--samples", "'" + o.samples + "'", "expected A:B with non-negative integers A <= B");
-    if (b >= data.size())
-      throw InputError("--samples", "'" + o.samples + "'", "sample " + std::to_string(b) + " is out of range: " + data.name +
-                                                                " has " + std::to_string(data.size()) + " samples");
-    data = subset(data, a, b);
-    first = a;
-  }
+  const auto [data, first] = select_samples(o.data, o.samples, net.input_size);
   if (!data.raw || data.labels.empty())
     throw InputError(data.name, "features", "mrr needs a labelled dataset with integer features (raw pixels)");
-  if (data.features() != net.input_size)
-    throw InputError(data.name, "features", "has " + std::to_string(data.features()) + " features, the model expects " +
-                                                std::to_string(net.input_size));
   nlohmann::json per_sample = nlohmann::json::array();
   std::ostringstream text;
   std::size_t done = 0, inexact = 0, misclassified = 0;
@@ -69,11 +50,8 @@ int run_mrr(const MrrCliOptions& o, const Globals& g) {
   ProgressBar bar("mrr", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::size_t id = first + i;
+    require_on_input_grid(net, data, i, id);
     const auto x = data.raw_sample(i);
-    for (std::size_t k = 0; k < x.size(); ++k)
-      if (x[k] < net.cx.lo() || x[k] > net.cx.hi())
-        throw InputError(data.name, "sample " + std::to_string(id) + " feature " + std::to_string(k),
-                         "value " + std::to_string(x[k]) + " is off the input grid " + to_string(net.cx));
     nlohmann::json s{{"sample", id}, {"label", data.labels[i]}};
     if (predict(net, x) != static_cast<std::size_t>(data.labels[i])) {
       ++misclassified;

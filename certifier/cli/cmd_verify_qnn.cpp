@@ -2,6 +2,7 @@
 
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/progress.hpp"
+#include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/qnn_verifier.hpp"
@@ -20,21 +21,6 @@ namespace nncert::cli {
 namespace {
 
 constexpr const char* kToolVersion = "nncert 0.1.0";
-
-std::pair<std::size_t, std::size_t> sample_range(const std::string& spec) {
-  auto number = [&](std::string_view s) {
-    std::size_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
-    return v;
-  };
-  const auto colon = spec.find(':');
-  const std::size_t a = number(std::string_view(spec).substr(0, colon));
-  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
-  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
-  return {a, b};
-}
 
 std::string join(const std::vector<std::int64_t>& v) {
   std::ostringstream s;
@@ -72,21 +58,8 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   vo.threads = std::max(1, rq.threads);
   vo.seed = g.seed;
   if (rq.data.empty()) throw InputError("verify", "--data", "local robustness needs --data");
-  Dataset data = load_dataset(rq.data, "test");
-  std::size_t first = 0;
-  if (!rq.samples.empty()) {
-    const auto [a, b] = sample_range(rq.samples);
-    if (b >= data.size())
-      throw InputError("--samples", "'" + rq.samples + "'",
-                       "sample " + std::to_string(b) + " is out of range: " + data.name + " has " +
-                           std::to_string(data.size()) + " samples");
-    data = subset(data, a, b);
-    first = a;
-  }
+  const auto [data, first] = select_samples(rq.data, rq.samples, net.input_size);
   if (!data.raw) throw InputError(data.name, "features", "the quantized network needs integer features (raw pixels)");
-  if (data.features() != net.input_size)
-    throw InputError(data.name, "features", "has " + std::to_string(data.features()) + " features, the model expects " +
-                                                std::to_string(net.input_size));
   const bool regression = data.labels.empty();
   if (regression && !(rq.delta >= 0)) throw InputError("--delta", "missing", "regression robustness needs --delta D >= 0");
 
@@ -99,11 +72,8 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   ProgressBar bar("verify", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::size_t id = first + i;
+    require_on_input_grid(net, data, i, id);
     const auto x = data.raw_sample(i);
-    for (std::size_t k = 0; k < x.size(); ++k)
-      if (x[k] < net.cx.lo() || x[k] > net.cx.hi())
-        throw InputError(data.name, "sample " + std::to_string(id) + " feature " + std::to_string(k),
-                         "value " + std::to_string(x[k]) + " is off the input grid " + to_string(net.cx));
     nlohmann::json s{{"sample", id}};
     const QInputRegion region = ball_region(net, x, norm, radius);
     QProperty p;

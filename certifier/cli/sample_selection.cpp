@@ -1,0 +1,50 @@
+#include "certifier/cli/sample_selection.hpp"
+
+#include "certifier/core/error.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace nncert::cli {
+
+std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec) {
+  auto number = [&](std::string_view s) {
+    std::size_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
+    return v;
+  };
+  const auto colon = spec.find(':');
+  const std::size_t a = number(std::string_view(spec).substr(0, colon));
+  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
+  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
+  return {a, b};
+}
+
+SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs) {
+  SampleSelection s{load_dataset(data_spec, "test"), 0};
+  if (!samples.empty()) {
+    const auto [a, b] = parse_sample_range(samples);
+    if (b >= s.data.size())
+      throw InputError("--samples", "'" + samples + "'",
+                       "sample " + std::to_string(b) + " is out of range: " + s.data.name + " has " +
+                           std::to_string(s.data.size()) + " samples");
+    s.data = subset(s.data, a, b);
+    s.first = a;
+  }
+  if (s.data.features() != inputs)
+    throw InputError(s.data.name, "features",
+                     "has " + std::to_string(s.data.features()) + " features, the model expects " + std::to_string(inputs));
+  return s;
+}
+
+void require_on_input_grid(const QNetwork& net, const Dataset& data, std::size_t i, std::size_t id) {
+  const auto x = data.raw_sample(i);
+  for (std::size_t k = 0; k < x.size(); ++k)
+    if (x[k] < net.cx.lo() || x[k] > net.cx.hi())
+      throw InputError(data.name, "sample " + std::to_string(id) + " feature " + std::to_string(k),
+                       "value " + std::to_string(x[k]) + " is off the input grid " + to_string(net.cx));
+}
+
+}  // namespace nncert::cli

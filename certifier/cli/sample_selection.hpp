@@ -1,0 +1,30 @@
+// The dataset samples a command runs on (`--data D --samples A:B`), shared by eval, verify and mrr
+// so every command reads ranges the same way and names bad input the same way.
+#pragma once
+
+#include "certifier/core/qnetwork.hpp"
+#include "formats/dataset.hpp"
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+namespace nncert::cli {
+
+// "A:B" (inclusive, as papers say "images 0-99") or "A" (one sample); InputError otherwise.
+std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec);
+
+struct SampleSelection {
+  Dataset data;           // only the selected samples
+  std::size_t first = 0;  // dataset index of data's sample 0
+};
+
+// The test split of `data_spec` restricted to `samples` (all when empty), its width checked
+// against the model's `inputs`.
+SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs);
+
+// InputError unless raw sample `i` of `data` (dataset index `id`) lies on the QNN's input grid:
+// the exact verifiers reason about grid points only.
+void require_on_input_grid(const QNetwork& net, const Dataset& data, std::size_t i, std::size_t id);
+
+}  // namespace nncert::cli
