@@ -5,6 +5,7 @@
 
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "tests/qvip_example.hpp"
 
 #include <gmpxx.h>
 #include <gtest/gtest.h>
@@ -14,15 +15,7 @@
 namespace nncert {
 namespace {
 
-QNetwork qvip_example_2_2() {
-  const QConfig cw{true, 6, 4}, cx{false, 6, 4};
-  QNetwork net;
-  net.input_size = 2;
-  net.cx = cx;
-  net.layers.push_back(QLayer{2, 2, {9, -20, 24, 17}, {0, 0}, cw, cw, cx, true});
-  net.layers.push_back(QLayer{2, 2, {-12, 10, 13, 7}, {0, 0}, cw, cw, cx, false});
-  return net;
-}
+using test::qvip_example_2_2;
 
 TEST(QNetwork, QvipExample22Golden) {
   const QNetwork net = qvip_example_2_2();

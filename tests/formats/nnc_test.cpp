@@ -6,6 +6,7 @@
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "formats/atomic_file.hpp"
+#include "tests/qvip_example.hpp"
 #include "tests/core/random_nets.hpp"
 #include "tests/test_support.hpp"
 
@@ -32,15 +33,7 @@ using test::TempDir;
 
 // ---- models -------------------------------------------------------------------------------
 
-QNetwork qvip_example_2_2() {
-  const QConfig cw{true, 6, 4}, cx{false, 6, 4};
-  QNetwork net;
-  net.input_size = 2;
-  net.cx = cx;
-  net.layers.push_back(QLayer{2, 2, {9, -20, 24, 17}, {0, 0}, cw, cw, cx, true});
-  net.layers.push_back(QLayer{2, 2, {-12, 10, 13, 7}, {0, 0}, cw, cw, cx, false});
-  return net;
-}
+using test::qvip_example_2_2;
 
 // Every layer kind, a provably int32 QNetwork, and values whose bits a careless writer loses:
 // -0.0 (equal to the 0.0 default), a subnormal, strings with a NUL and non-ASCII bytes.

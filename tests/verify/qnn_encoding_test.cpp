@@ -5,6 +5,7 @@
 #include "certifier/verify/qnn_encoding_compact.hpp"
 #include "certifier/verify/qnn_encoding_qvip.hpp"
 
+#include "tests/qvip_example.hpp"
 #include "tests/verify/qnn_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -12,15 +13,7 @@
 namespace nncert {
 namespace {
 
-QNetwork qvip_example_2_2() {
-  const QConfig cw{true, 6, 4}, cx{false, 6, 4};
-  QNetwork net;
-  net.input_size = 2;
-  net.cx = cx;
-  net.layers.push_back(QLayer{2, 2, {9, -20, 24, 17}, {0, 0}, cw, cw, cx, true});
-  net.layers.push_back(QLayer{2, 2, {-12, 10, 13, 7}, {0, 0}, cw, cw, cx, false});
-  return net;
-}
+using test::qvip_example_2_2;
 
 // Figure 4: with u = (10, 2), r = 4 the neurons range over [0,8], [9,27], [0,17], [4,18], so the
 // simplified encoding has 9 + 19 + 18 + 15 Booleans for the neurons.
