@@ -1,7 +1,12 @@
 // Float verification benchmarks (issue 7): (1) the 186 VNN-COMP 2021 ACAS Xu instances with the
 // verdict table and disagreements against ../shared/data/acasxu/expected.csv; (3) DeepPoly time
-// per image on a 6x100 fully connected MNIST-size network.
-// Usage: bench_float_verify [--timeout S] [--first N] [--only acas|deeppoly] [--threads T]
+// per image on a 6x100 fully connected MNIST-size network; (2) `--only never`: the NeVer 2.0
+// pruning table (never_table.cpp).
+// Usage: bench_float_verify [--timeout S] [--first N] [--only acas|deeppoly|never] [--threads T]
+//   never only: [--problems N] [--first-image I] [--eps E1,E2] [--epochs E] [--finetune F] [--sets S]
+//               [--methods interval,deeppoly,milp-cbc,milp-glpk,bab,auto] [--nets NET1,NET2] [--cache DIR]
+//   (--timeout defaults to 116 s for ACAS Xu and to the paper's 600 s for the NeVer table)
+#include "bench/float_verify/never_table.hpp"
 #include "certifier/verify/deeppoly.hpp"
 #include "certifier/verify/verifier.hpp"
 #include "formats/onnx.hpp"
@@ -120,25 +125,57 @@ void deeppoly_speed(bool eigen_threads) {
   }
 }
 
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string t; std::getline(in, t, ',');)
+    if (!t.empty()) out.push_back(t);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  double timeout = 116;
+  std::optional<double> timeout;
   std::size_t first_n = static_cast<std::size_t>(-1);
   std::string only;
   int threads = 0;
+  nncert_bench::NeverOptions never;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--timeout") timeout = std::stod(argv[i + 1]);
-    if (a == "--first") first_n = std::stoul(argv[i + 1]);
-    if (a == "--only") only = argv[i + 1];
-    if (a == "--threads") threads = std::stoi(argv[i + 1]);
+    const std::string v = argv[i + 1];
+    if (a == "--timeout") timeout = std::stod(v);
+    if (a == "--first") first_n = std::stoul(v);
+    if (a == "--only") only = v;
+    if (a == "--threads") threads = std::stoi(v);
+    if (a == "--problems") never.problems = std::stoul(v);
+    if (a == "--first-image") never.first_image = std::stoul(v);
+    if (a == "--epochs") never.epochs = std::stoul(v);
+    if (a == "--finetune") never.finetune = std::stoul(v);
+    if (a == "--sets") never.sets = std::stoul(v);
+    if (a == "--cache") never.cache_dir = v;
+    if (a == "--methods") never.methods = split_list(v);
+    if (a == "--nets") never.nets = split_list(v);
+    if (a == "--eps") {
+      never.eps.clear();
+      for (const auto& e : split_list(v)) never.eps.push_back(std::stod(e));
+    }
   }
   int rc = 0;
   if (only.empty() || only == "deeppoly") {
     deeppoly_speed(false);
     deeppoly_speed(true);
   }
-  if (only.empty() || only == "acas") rc = acas(timeout, first_n, threads);
+  if (only.empty() || only == "acas") rc = acas(timeout.value_or(116), first_n, threads);
+  if (only == "never") {  // not part of the default run: it trains 20 networks first
+    never.timeout_s = timeout.value_or(600);
+    never.threads = threads;
+    try {
+      rc = nncert_bench::never_table(never);
+    } catch (const std::exception& e) {
+      std::cerr << "bench_float_verify: " << e.what() << "\n";
+      return 2;
+    }
+  }
   return rc;
 }
