@@ -1,0 +1,52 @@
+// QNetwork -> dependency-free integer C++ (DESIGN §6): one header, one source and the runtime
+// kernels header, compiling alone with any C++11 compiler, bit-exact with the §3.2 evaluator.
+#pragma once
+
+#include "certifier/core/model.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace nncert::codegen {
+
+struct Options {
+  std::string name = "model";  // C identifier prefix: <name>_infer, <name>_predict, <name>.h
+  std::string ns;              // optional C++ namespace ("a::b" allowed) around the API
+  bool allow_sparse = true;    // pruned layers in CSR when that is smaller
+};
+
+struct GeneratedFile {
+  std::string name;  // file name inside the output folder
+  std::string text;
+};
+
+// What each layer became, for the ROM/RAM report.
+struct LayerReport {
+  std::size_t inputs = 0, outputs = 0, nonzero = 0;
+  bool sparse = false;
+  std::string weight_type, bias_type;
+  int shift = 0;           // requantization shift s
+  std::size_t rom_bytes = 0;
+};
+
+struct Generated {
+  std::vector<GeneratedFile> files;  // <name>.h, <name>.cpp, nncert_kernels.h
+  std::string accumulator;           // "int32_t" or "int64_t"
+  std::string input_type, output_type, activation_type;
+  std::size_t rom_bytes = 0;         // every static const array (weights, biases, sparse indices)
+  std::size_t ram_bytes = 0;         // the two ping-pong activation buffers
+  std::size_t weight_bytes = 0;      // dense weight + bias payload in the narrowest types (no indices)
+  std::vector<LayerReport> layers;
+  std::string digest;                // SHA-256 of the QNetwork the code implements
+};
+
+// Throws InputError when the model has no QNetwork, the name is not a C identifier, or no exact
+// int64 implementation exists (a partial sum could overflow int64).
+Generated generate(const Model& model, const Options& options);
+
+// A tiny header `nncert_model.h` binding the generic conformance harness
+// (runtime/conform_main.cpp) to the model named `options.name`.
+GeneratedFile harness_binding(const Generated& g, const Options& options);
+
+}  // namespace nncert::codegen

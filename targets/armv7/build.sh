@@ -1,0 +1,6 @@
+#!/bin/sh
+# ARMv7-A Linux (hard float ABI; the model itself uses no floating point), static, for qemu-arm.
+# usage: build.sh SRC_DIR OUTPUT_EXE     packages: g++-arm-linux-gnueabihf
+set -eu
+src=$1; exe=$2
+arm-linux-gnueabihf-g++ -std=c++11 -O2 -Wall -Wextra -Wpedantic -Werror -static -I"$src" "$src"/*.cpp -o "$exe"

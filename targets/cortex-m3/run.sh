@@ -1,0 +1,6 @@
+#!/bin/sh
+# Runs a Cortex-M3 ELF on QEMU's mps2-an385 board; stdout, files and the exit code travel
+# through semihosting (the harness reads ./vectors.txt from the host folder).
+# packages: qemu-system-arm
+set -eu
+exec qemu-system-arm -M mps2-an385 -cpu cortex-m3 -nographic -monitor none -serial none -semihosting -kernel "$1"
