@@ -3,6 +3,7 @@
 #include "certifier/core/digest.hpp"
 #include "formats/nnc.hpp"
 #include "formats/onnx.hpp"
+#include "tests/qvip_models.hpp"
 #include "tests/test_support.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 namespace nncert {
 namespace {
 
+using test::qvip_model;
 using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
@@ -105,33 +107,6 @@ TEST(Cli, InfoOnAcasXu) {
 
 // QVIP's P4-6 rebuilt as a QNetwork straight from the on-grid ONNX floats (QVIP scheme, Q = 6):
 // an oracle for `eval` that owes nothing to nncert's quantizer.
-Model qvip_model(const std::filesystem::path& onnx, int q) {
-  Model m;
-  m.network = fold(load_onnx(onnx.string()));
-  QNetwork qn;
-  qn.input_size = m.network.input_size;
-  qn.cx = QConfig{false, 8, 8};
-  std::vector<const Dense*> dense;
-  for (const auto& l : m.network.layers)
-    if (const auto* d = std::get_if<Dense>(&l)) dense.push_back(d);
-  for (std::size_t i = 0; i < dense.size(); ++i) {
-    const Dense& d = *dense[i];
-    const bool last = i + 1 == dense.size();
-    QLayer layer{static_cast<std::size_t>(d.W.cols()), static_cast<std::size_t>(d.W.rows()), {}, {},
-                 QConfig{true, q, q - 1}, QConfig{true, q, q - 2}, QConfig{last, q, q - 2}, !last};
-    for (Eigen::Index r = 0; r < d.W.rows(); ++r)
-      for (Eigen::Index c = 0; c < d.W.cols(); ++c) {
-        const double w = std::ldexp(d.W(r, c), q - 1);
-        EXPECT_EQ(w, std::round(w));
-        layer.W.push_back(static_cast<std::int64_t>(w));
-      }
-    for (Eigen::Index r = 0; r < d.b.size(); ++r) layer.b.push_back(static_cast<std::int64_t>(std::ldexp(d.b[r], q - 2)));
-    qn.layers.push_back(layer);
-  }
-  m.qnetwork = qn;
-  return m;
-}
-
 TEST(Cli, EvalQuantizedP46MatchesQvipTaskCounts) {
   NNCERT_REQUIRE_SHARED_DATA("qvip");
   NNCERT_REQUIRE_FASHION_MNIST();
