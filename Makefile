@@ -8,13 +8,18 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 PACKAGES   := scripts/debian-packages.txt
+PACKAGES_TARGETS := scripts/debian-packages-targets.txt
 
-.PHONY: all deps build test demo test-sanitize fuzz clean
+.PHONY: all deps deps-targets build test demo test-sanitize fuzz clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh $(PACKAGES)
+
+# Cross toolchains and emulators for `nncert conform --target armv7|riscv64|cortex-m3`.
+deps-targets:
+	@scripts/install-deps.sh $(PACKAGES_TARGETS)
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release
@@ -22,7 +27,7 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build deps-targets
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
