@@ -5,8 +5,10 @@
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/app.hpp"
+#include "certifier/cli/cmd_abstract.hpp"
 #include "certifier/cli/cmd_verify_qnn.hpp"
 #include "certifier/cli/progress.hpp"
+#include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/verifier.hpp"
@@ -30,6 +32,8 @@ constexpr const char* kToolVersion = "nncert 0.1.0";
 struct VerifyCliOptions {
   std::string model, vnnlib, method = "auto", results, robust, data, samples, domain = "0:1", solver = "cbc";
   std::string encoding;  // quantized-network encoding; selects the QNN path (see run_verify)
+  std::string via_abstraction;  // DeepAbstract proof lifting (cmd_abstract.cpp)
+  bool compare_direct = false;
   double timeout = 60, delta = 0;
   int threads = 0;
 };
@@ -48,21 +52,6 @@ std::pair<double, double> parse_range(const std::string& s, const std::string& o
   const double lo = parse_double(s.substr(0, colon), option), hi = parse_double(s.substr(colon + 1), option);
   if (lo > hi) throw InputError(option, "'" + s + "'", "expected LO <= HI");
   return {lo, hi};
-}
-
-std::pair<std::size_t, std::size_t> parse_samples(const std::string& spec) {
-  auto number = [&](std::string_view s) {
-    std::size_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-      throw InputError("--samples", "'" + spec + "'", "expected A:B with non-negative integers A <= B");
-    return v;
-  };
-  const auto colon = spec.find(':');
-  const std::size_t a = number(std::string_view(spec).substr(0, colon));
-  const std::size_t b = colon == std::string::npos ? a : number(std::string_view(spec).substr(colon + 1));
-  if (b < a) throw InputError("--samples", "'" + spec + "'", "expected A <= B");
-  return {a, b};
 }
 
 nlohmann::json vec_json(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
@@ -151,16 +140,7 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
   if (eps < 0) throw InputError("--robust", "'" + o.robust + "'", "expected EPS >= 0");
   const auto [dlo, dhi] = parse_range(o.domain, "--domain");
   if (o.data.empty()) throw InputError("--robust", "--data", "local robustness needs --data");
-  Dataset data = load_dataset(o.data, "test");
-  std::size_t first = 0;
-  if (!o.samples.empty()) {
-    const auto [a, b] = parse_samples(o.samples);
-    data = subset(data, a, b);
-    first = a;
-  }
-  if (data.features() != net.input_size)
-    throw InputError(data.name, "features",
-                     "has " + std::to_string(data.features()) + " features, the model expects " + std::to_string(net.input_size));
+  const auto [data, first] = select_samples(o.data, o.samples, net.input_size);
   const bool regression = data.labels.empty();
   if (regression && !(o.delta > 0)) throw InputError("--delta", "missing", "regression robustness needs --delta D > 0");
   const VerifyOptions vo = verify_options(o, g);
@@ -229,6 +209,8 @@ int run_verify(const VerifyCliOptions& o, const Globals& g) {
     throw InputError("verify", "options", "give exactly one of --vnnlib FILE or --robust linf:EPS");
   // Dispatch: an --encoding on a model with a QNetwork selects exact QNN verification; everything
   // else verifies the float network.
+  if (!o.via_abstraction.empty())
+    return run_verify_via_abstraction({o.model, o.via_abstraction, o.robust, o.data, o.samples, o.domain, o.compare_direct}, g, m);
   if (!o.encoding.empty() || (m.qnetwork && o.vnnlib.empty())) {
     if (!m.qnetwork) throw InputError(o.model, "model", "--encoding needs a model with a quantized network (.nnc)");
     return run_quantized(o, g, m);
@@ -256,6 +238,8 @@ Command add_verify(CLI::App& parent, const Globals& globals) {
   sub->add_option("--solver", o->solver, "MILP backend: cbc or glpk")->check(CLI::IsMember({"cbc", "glpk"}))->default_val("cbc");
   sub->add_option("--threads", o->threads, "Threads (0 = all cores)")->default_val(0);
   sub->add_option("--encoding", o->encoding, "Verify the quantized network with this exact encoding");
+  sub->add_option("--via-abstraction", o->via_abstraction, "DeepPoly on this `nncert abstract` model, proofs lifted to MODEL");
+  sub->add_flag("--compare-direct", o->compare_direct, "With --via-abstraction: also run DeepPoly on MODEL directly");
   return {sub, [o, &globals] { return run_verify(*o, globals); }};
 }
 

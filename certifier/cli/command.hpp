@@ -29,8 +29,10 @@ Command add_bounds(CLI::App& parent, const Globals& globals);
 Command add_train(CLI::App& parent, const Globals& globals);
 Command add_prune(CLI::App& parent, const Globals& globals);
 Command add_mrr(CLI::App& parent, const Globals& globals);
+Command add_quantize(CLI::App& parent, const Globals& globals);
 Command add_codegen(CLI::App& parent, const Globals& globals);
 Command add_conform(CLI::App& parent, const Globals& globals);
+Command add_abstract(CLI::App& parent, const Globals& globals);
 
 // Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
 void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);
