@@ -7,6 +7,7 @@
 //   bench_qnn_verify [--rows p46r1,p16r1,...|table2|other-q|all] [--cores compact/cbc,qvip/cbc,smt]
 //                    [--timeout S] [--max-tasks N] [--split D --leaf-timeout S] [--only IMAGE] [-v]
 #include "certifier/core/error.hpp"
+#include "certifier/quantize/qvip_scheme.hpp"
 #include "certifier/verify/qnn_verifier.hpp"
 #include "formats/dataset.hpp"
 #include "formats/onnx.hpp"
@@ -52,27 +53,6 @@ const std::vector<Row> kRows{
     {"p38r1", "mnist_2blk_64_32_q8.onnx", "mnist", 8, 1, 0, 49, "-", "-", "-"},
     {"p310r1", "mnist_2blk_64_32_q10.onnx", "mnist", 10, 1, 0, 49, "-", "-", "-"},
 };
-
-QNetwork qvip_qnetwork(const std::string& path, int q) {
-  const Network net = fold(load_onnx(path));
-  QNetwork qn;
-  qn.input_size = net.input_size;
-  qn.cx = QConfig{false, 8, 8};
-  std::vector<const Dense*> dense;
-  for (const auto& l : net.layers)
-    if (const auto* d = std::get_if<Dense>(&l)) dense.push_back(d);
-  for (std::size_t i = 0; i < dense.size(); ++i) {
-    const Dense& d = *dense[i];
-    const bool last = i + 1 == dense.size();
-    QLayer layer{static_cast<std::size_t>(d.W.cols()), static_cast<std::size_t>(d.W.rows()), {}, {},
-                 QConfig{true, q, q - 1}, QConfig{true, q, q - 2}, QConfig{last, q, q - 2}, !last};
-    for (Eigen::Index r = 0; r < d.W.rows(); ++r)
-      for (Eigen::Index c = 0; c < d.W.cols(); ++c) layer.W.push_back(std::llround(std::ldexp(d.W(r, c), q - 1)));
-    for (Eigen::Index r = 0; r < d.b.size(); ++r) layer.b.push_back(std::llround(std::ldexp(d.b[r], q - 2)));
-    qn.layers.push_back(std::move(layer));
-  }
-  return qn;
-}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -165,7 +145,8 @@ int main(int argc, char** argv) {
       std::cerr << "unknown row " << id << "\n";
       return 2;
     }
-    const QNetwork net = qvip_qnetwork((data / "qvip" / row->onnx).string(), row->q);
+    const Network folded = fold(load_onnx((data / "qvip" / row->onnx).string()));
+    const QNetwork net = quantize_with_plan(folded, qvip_plan(folded, row->q));
     const Dataset& ds = dataset(row->data);
     std::vector<std::size_t> tasks;
     for (std::size_t i = row->first; i <= row->last && i < ds.size(); ++i)

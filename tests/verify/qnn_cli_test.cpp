@@ -6,6 +6,7 @@
 #include "certifier/core/digest.hpp"
 #include "formats/nnc.hpp"
 
+#include "tests/qvip_models.hpp"
 #include "tests/test_support.hpp"
 #include "tests/verify/qnn_test_support.hpp"
 
@@ -154,9 +155,7 @@ TEST(QnnCli, P46EncodingsAgreeOnRealTasks) {
   NNCERT_REQUIRE_SHARED_DATA("qvip");
   NNCERT_REQUIRE_FASHION_MNIST();
   TempDir tmp;
-  Model m;
-  m.network = fold(load_onnx((test::shared_data() / "qvip" / "fashion-mnist_1blk_64_q6.onnx").string()));
-  m.qnetwork = test::qvip_qnetwork((test::shared_data() / "qvip" / "fashion-mnist_1blk_64_q6.onnx").string(), 6);
+  const Model m = test::qvip_model(test::shared_data() / "qvip" / "fashion-mnist_1blk_64_q6.onnx", 6);
   save_nnc(m, (tmp / "p46.nnc").string());
   // Images 0-9 include image 4, the hard one (non-robust at r = 1, found by the compact core);
   // QVIP's encoding (interval bounds, as published) cross-checks the first four, where its ILP is quick.

@@ -95,28 +95,6 @@ inline std::optional<std::vector<std::int64_t>> enumerate_counterexample(const Q
   return found;
 }
 
-// QVIP's networks exactly on their integer grids (see ../shared/data/README.md).
-inline QNetwork qvip_qnetwork(const std::string& onnx_path, int q) {
-  const Network net = fold(load_onnx(onnx_path));
-  QNetwork qn;
-  qn.input_size = net.input_size;
-  qn.cx = QConfig{false, 8, 8};
-  std::vector<const Dense*> dense;
-  for (const auto& l : net.layers)
-    if (const auto* d = std::get_if<Dense>(&l)) dense.push_back(d);
-  for (std::size_t i = 0; i < dense.size(); ++i) {
-    const Dense& d = *dense[i];
-    const bool last = i + 1 == dense.size();
-    QLayer layer{static_cast<std::size_t>(d.W.cols()), static_cast<std::size_t>(d.W.rows()), {}, {},
-                 QConfig{true, q, q - 1}, QConfig{true, q, q - 2}, QConfig{last, q, q - 2}, !last};
-    for (Eigen::Index r = 0; r < d.W.rows(); ++r)
-      for (Eigen::Index c = 0; c < d.W.cols(); ++c) layer.W.push_back(std::llround(std::ldexp(d.W(r, c), q - 1)));
-    for (Eigen::Index r = 0; r < d.b.size(); ++r) layer.b.push_back(std::llround(std::ldexp(d.b[r], q - 2)));
-    qn.layers.push_back(std::move(layer));
-  }
-  return qn;
-}
-
 }  // namespace nncert::test
 
 namespace nncert::test {
