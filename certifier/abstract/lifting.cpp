@@ -16,7 +16,70 @@ Bounds relu(const Bounds& b) { return {b.lo.cwiseMax(0.0), b.hi.cwiseMax(0.0)}; 
 double relu_diff(double a, double d) { return std::max(a + d, 0.0) - std::max(a, 0.0); }
 double widen(double a, double d) { return kRelWiden * (std::abs(a) + std::abs(d)) + kAbsWiden; }
 
+// DeepPoly's ReLU relaxation on [l, u]: lo_slope z <= relu(z) <= up_slope z + up_off. `parallel`
+// picks the lower line parallel to the chord instead of the area-minimising 0 / identity.
+struct Relax {
+  Vector lo_slope, up_slope, up_off;
+};
+
+Relax relax(const Bounds& z, bool parallel) {
+  const Eigen::Index n = z.lo.size();
+  Relax r{Vector::Zero(n), Vector::Zero(n), Vector::Zero(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double l = z.lo[i], u = z.hi[i];
+    if (u <= 0) continue;
+    if (l >= 0) {
+      r.lo_slope[i] = r.up_slope[i] = 1.0;
+      continue;
+    }
+    const double s = u / (u - l);
+    r.up_slope[i] = s;
+    // The chord's offset -l u / (u - l), nudged up so rounding cannot put it below relu.
+    r.up_off[i] = -l * s * (1 + 1e-12) + kAbsWiden;
+    r.lo_slope[i] = parallel ? s : (u > -l ? 1.0 : 0.0);
+  }
+  return r;
+}
+
+// Lower bounds of the rows of L . relu(h_from) + c over the box, substituting the chain's layers
+// from..0 with the relaxations `rel` (rel[j] relaxes layer j's ReLU), widened outward like
+// DeepPoly's own concretisation.
+Vector lower_through(const ReluChain& chain, const std::vector<Relax>& rel, int from, Matrix L, Vector c,
+                     const Box& box) {
+  for (int j = from; j >= 0; --j) {
+    const Relax& r = rel[static_cast<std::size_t>(j)];
+    const Dense& layer = chain.layers[static_cast<std::size_t>(j)];
+    // Positive coefficients take the lower line, negative ones the upper line.
+    const Matrix Lp = L.cwiseMax(0.0), Ln = L.cwiseMin(0.0);
+    c += Ln * r.up_off;
+    const Matrix S = Lp * r.lo_slope.asDiagonal() + Ln * r.up_slope.asDiagonal();
+    c += S * layer.b;
+    L = S * layer.W;
+  }
+  const Vector v = L.cwiseMax(0.0) * box.lo + L.cwiseMin(0.0) * box.hi + c;
+  const Vector mag = L.cwiseAbs() * box.lo.cwiseAbs().cwiseMax(box.hi.cwiseAbs()) + c.cwiseAbs();
+  return v - (kRelWiden * mag.array() + kAbsWiden).matrix();
+}
+
+// Both lower relaxations, the better bound row by row.
+Vector best_lower_through(const ReluChain& chain, const std::vector<Bounds>& pre, int from, const Matrix& L,
+                          const Vector& c, const Box& box) {
+  std::vector<Relax> area, par;
+  for (int j = 0; j <= from; ++j) {
+    area.push_back(relax(pre[static_cast<std::size_t>(j)], false));
+    par.push_back(relax(pre[static_cast<std::size_t>(j)], true));
+  }
+  return lower_through(chain, area, from, L, c, box).cwiseMax(lower_through(chain, par, from, L, c, box));
+}
+
 }  // namespace
+
+Vector backsub_lower(const ReluChain& chain, const std::vector<Bounds>& pre, const Matrix& C, const Vector& d,
+                     const Box& box) {
+  if (pre.size() != chain.depth()) throw InternalError("backsub_lower: one bounds entry per layer expected");
+  const Dense& last = chain.layers.back();
+  return best_lower_through(chain, pre, static_cast<int>(chain.depth()) - 2, C * last.W, C * last.b + d, box);
+}
 
 std::vector<Vector> representative_eps(const AbstractionMap& map, const std::vector<Vector>& eps) {
   std::vector<Vector> out;
@@ -46,7 +109,7 @@ std::vector<Bounds> lift_theorem3(const ReluChain& abstract, const std::vector<V
 }
 
 LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract, const Box& box,
-                         const std::vector<Bounds>& abstract_pre) {
+                         const std::vector<Bounds>& abstract_pre, bool refine) {
   check_map(original, map);
   if (abstract_pre.size() != original.depth() || abstract.depth() != original.depth())
     throw InternalError("lift_bounds: abstract network/bounds do not match the original's depth");
@@ -54,6 +117,7 @@ LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, c
   Bounds err_prev{Vector::Zero(static_cast<Eigen::Index>(original.input_size)),
                   Vector::Zero(static_cast<Eigen::Index>(original.input_size))};
   Bounds abs_post_prev{box.lo, box.hi};
+  Bounds post_prev{box.lo, box.hi};  // lifted bounds of the original's previous ReLU outputs
   for (std::size_t l = 0; l < original.depth(); ++l) {
     const Dense& d = original.layers[l];
     const bool hidden = l + 1 < original.depth();
@@ -86,22 +150,59 @@ LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, c
     const auto n_out = static_cast<Eigen::Index>(idx.size());
     Bounds pre{Vector(n_out), Vector(n_out)};
     Bounds err{Vector(n_out), Vector(n_out)};
+    // Two sound bounds on each original pre-activation: abstract bounds + error, and one
+    // interval step of the original itself; both hold, so their intersection does.
+    const Bounds step = affine_interval(d, post_prev);
     for (Eigen::Index n = 0; n < n_out; ++n) {
       const auto a = static_cast<Eigen::Index>(idx[static_cast<std::size_t>(n)]);
       const double al = ap.lo[a], au = ap.hi[a], dl = dh.lo[n], du = dh.hi[n];
-      pre.lo[n] = al + dl - widen(al, dl);
-      pre.hi[n] = au + du + widen(au, du);
-      if (!hidden) continue;
-      const double lo = dl < 0 ? relu_diff(au, dl) - widen(au, dl) : relu_diff(al, dl) - widen(al, dl);
-      const double hi = du >= 0 ? relu_diff(au, du) + widen(au, du) : relu_diff(al, du) + widen(al, du);
-      err.lo[n] = lo;
-      err.hi[n] = hi;
+      pre.lo[n] = std::max(al + dl - widen(al, dl), step.lo[n]);
+      pre.hi[n] = std::min(au + du + widen(au, du), step.hi[n]);
+    }
+    if (refine && hidden && l > 0) {
+      // DeepPoly on the original, but only for the neurons the lifting leaves unstable.
+      std::vector<Eigen::Index> rows;
+      for (Eigen::Index n = 0; n < n_out; ++n)
+        if (pre.lo[n] < 0 && pre.hi[n] > 0) rows.push_back(n);
+      if (!rows.empty()) {
+        const auto m = static_cast<Eigen::Index>(rows.size());
+        Matrix Wr(m, d.W.cols());
+        Vector br(m);
+        for (Eigen::Index k = 0; k < m; ++k) {
+          Wr.row(k) = d.W.row(rows[static_cast<std::size_t>(k)]);
+          br[k] = d.b[rows[static_cast<std::size_t>(k)]];
+        }
+        const int from = static_cast<int>(l) - 1;
+        const Vector lo = best_lower_through(original, out.pre, from, Wr, br, box);
+        const Vector hi = -best_lower_through(original, out.pre, from, -Wr, -br, box);
+        for (Eigen::Index k = 0; k < m; ++k) {
+          const Eigen::Index n = rows[static_cast<std::size_t>(k)];
+          pre.lo[n] = std::max(pre.lo[n], lo[k]);
+          pre.hi[n] = std::min(pre.hi[n], hi[k]);
+        }
+        out.refined += rows.size();
+      }
+    }
+    if (hidden) {
+      // The error is also bounded by the difference of the two ReLU ranges.
+      for (Eigen::Index n = 0; n < n_out; ++n) {
+        const auto a = static_cast<Eigen::Index>(idx[static_cast<std::size_t>(n)]);
+        const double al = ap.lo[a], au = ap.hi[a], dl = dh.lo[n], du = dh.hi[n];
+        const double zl = std::max(pre.lo[n], 0.0), zu = std::max(pre.hi[n], 0.0);
+        const double rl = std::max(al, 0.0), ru = std::max(au, 0.0);
+        const double lo = dl < 0 ? relu_diff(au, dl) - widen(au, dl) : relu_diff(al, dl) - widen(al, dl);
+        const double hi = du >= 0 ? relu_diff(au, du) + widen(au, du) : relu_diff(al, du) + widen(al, du);
+        err.lo[n] = std::max(lo, zl - ru - widen(zl, ru));
+        err.hi[n] = std::min(hi, zu - rl + widen(zu, rl));
+        out.unstable += pre.lo[n] < 0 && pre.hi[n] > 0;
+      }
     }
     out.pre.push_back(pre);
     if (hidden) {
       out.err.push_back(err);
       err_prev = err;
       abs_post_prev = relu(ap);
+      post_prev = relu(pre);
     } else {
       out.out_err = dh;
     }
@@ -124,7 +225,7 @@ DeepPolySpec margin_spec(std::size_t outputs, int label) {
 }
 
 LiftedRobustness lift_robustness(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract,
-                                 const Box& box, int label) {
+                                 const Box& box, int label, const LiftOptions& options) {
   using Clock = std::chrono::steady_clock;
   LiftedRobustness r;
   const DeepPolySpec spec = margin_spec(original.output_size(), label);
@@ -136,17 +237,26 @@ LiftedRobustness lift_robustness(const ReluChain& original, const AbstractionMap
   r.abstract_margin = dp.spec_lo;
   r.abstract_robust = (dp.spec_lo.array() > 0).all();
   if (r.abstract_robust) {
-    // y_label - y_j = (y~_label - y~_j) + (W_label - W_j) . e over the last hidden layer.
-    const LiftedBounds lb = lift_bounds(original, map, abstract, box, dp.pre);
-    const Dense& last = original.layers.back();
-    const Bounds e = original.depth() > 1 ? lb.err.back()
-                                          : Bounds{Vector::Zero(static_cast<Eigen::Index>(original.input_size)),
-                                                   Vector::Zero(static_cast<Eigen::Index>(original.input_size))};
-    const Bounds me = affine_interval(Dense{spec.C * last.W, Vector::Zero(spec.C.rows())}, e);
-    r.lifted_margin = dp.spec_lo + me.lo;
-    for (Eigen::Index i = 0; i < r.lifted_margin.size(); ++i)
-      r.lifted_margin[i] -= widen(dp.spec_lo[i], me.lo[i]);
-    r.lifted = (r.lifted_margin.array() > 0).all();
+    // Cheapest first, stop as soon as every margin is positive: each stage's margin is a sound
+    // lower bound, so keeping the maximum is too.
+    auto margins = [&](const LiftedBounds& lb, bool backsub) {
+      // y_label - y_j = (y~_label - y~_j) + (W_label - W_j) . e over the last hidden layer.
+      const Dense& last = original.layers.back();
+      const Bounds e = original.depth() > 1 ? lb.err.back()
+                                            : Bounds{Vector::Zero(static_cast<Eigen::Index>(original.input_size)),
+                                                     Vector::Zero(static_cast<Eigen::Index>(original.input_size))};
+      const Bounds me = affine_interval(Dense{spec.C * last.W, Vector::Zero(spec.C.rows())}, e);
+      Vector m = dp.spec_lo + me.lo;
+      for (Eigen::Index i = 0; i < m.size(); ++i) m[i] -= widen(dp.spec_lo[i], me.lo[i]);
+      if (r.lifted_margin.size() == m.size()) m = m.cwiseMax(r.lifted_margin);
+      if (backsub && !(m.array() > 0).all()) m = m.cwiseMax(backsub_lower(original, lb.pre, spec.C, spec.d, box));
+      r.lifted_margin = m;
+      r.unstable = lb.unstable;
+      r.refined = lb.refined;
+      r.lifted = (m.array() > 0).all();
+    };
+    margins(lift_bounds(original, map, abstract, box, dp.pre, false), options.backsub_margin);
+    if (!r.lifted && options.refine) margins(lift_bounds(original, map, abstract, box, dp.pre, true), true);
   } else {
     r.lifted_margin = Vector::Constant(dp.spec_lo.size(), -std::numeric_limits<double>::infinity());
   }

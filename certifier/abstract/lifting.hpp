@@ -8,13 +8,27 @@
 //    wrong when the members' outgoing weights differ in sign (z1 - z2 with z1, z2 in [0,1] is
 //    not 0); see the test that exhibits it.
 // `lift_theorem3` reproduces the paper's formula (and its appendix A.5 example) for comparison.
-// `lift_bounds` is what the verdicts use: it bounds, over the whole box, the pointwise error
-// e_m(x) = z_m(x) - z~_rep(m)(x) of every original neuron against its representative in the
-// abstract network, layer by layer with interval arithmetic on the abstract network's DeepPoly
-// bounds (Theorem 1's recursion, with a box-wide eps instead of the empirical one):
-//   h_n - h~_rep(n) = (M_n - M_rep(n)) . z~ + (b_n - b_rep(n)) + W_n . e        (exact)
-// where M is W with the previous layer's cluster columns summed. Then the original's values lie
-// in the abstract DeepPoly bounds plus the error intervals, for every input of the box.
+// What the verdicts use instead (lift_robustness), in three steps, each sound on its own:
+//  1. `lift_bounds`: bounds on every ORIGINAL neuron over the whole box, from the abstract
+//     network's DeepPoly bounds plus the pointwise error e_m(x) = z_m(x) - z~_rep(m)(x) of each
+//     original neuron against its representative, bounded layer by layer with interval
+//     arithmetic (Theorem 1's recursion, with a box-wide eps instead of the empirical one):
+//       h_n - h~_rep(n) = (M_n - M_rep(n)) . z~ + (b_n - b_rep(n)) + W_n . e        (exact)
+//     where M is W with the previous layer's cluster columns summed. Each layer's bounds are
+//     intersected with one interval step of the original from the previous lifted layer, and
+//     optionally (`refine`) the neurons whose lifted bounds still straddle 0 are tightened by
+//     DeepPoly back-substitution through the original (only those: a stable ReLU's relaxation
+//     is exact whatever its bounds, so the stable ones need no more work).
+//  2. The robustness margins y_label - y_j of the ORIGINAL are back-substituted through the
+//     original network (DeepPoly's relaxations built from the lifted bounds: valid because
+//     every pre-activation of the original lies in them for every x of the box) and
+//     concretised on the box. Only the few margin rows are back-substituted, not every neuron.
+//  3. The margin is also bounded the interval way, (y~_label - y~_j) + (W_label - W_j) . e, and
+//     the larger of the sound lower bounds is kept.
+// Why not the layer-wise "candidate box" check (assume the representative's abstract bounds for
+// every member, check that the original layer maps the previous candidate box inside): in a
+// feed-forward net the check's own output is a sound bound at least as tight as any candidate
+// it accepts, so it can never prove more than interval propagation on the original itself.
 #pragma once
 
 #include "certifier/abstract/abstraction.hpp"
@@ -38,25 +52,43 @@ struct LiftedBounds {
   std::vector<Bounds> pre;  // per layer of the ORIGINAL chain, original neuron indices
   std::vector<Bounds> err;  // per hidden layer: bounds on z_m - z~_rep(m) over the box
   Bounds out_err;           // bounds on y - y~ over the box
+  std::size_t unstable = 0;  // hidden original neurons whose bounds straddle 0
+  std::size_t refined = 0;   // hidden original neurons back-substituted (`refine`)
 };
 
-// Sound lifting (see above). `abstract_pre` = DeepPoly's pre-activation bounds of `abstract`
-// (= apply_abstraction(original, map)) on `box`.
+// lift_robustness tries the cheap stages first and stops once every margin is positive:
+// interval margin (3) on unrefined bounds, then (2), then with `refine` (1) both again.
+struct LiftOptions {
+  bool refine = true;          // step 1's back-substitution of the still-unstable original neurons
+  bool backsub_margin = true;  // step 2 (both off: only the interval margin of step 3, the old lifting)
+};
+
+// Sound lifting, step 1 (see above). `abstract_pre` = DeepPoly's pre-activation bounds of
+// `abstract` (= apply_abstraction(original, map)) on `box`.
 LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract, const Box& box,
-                         const std::vector<Bounds>& abstract_pre);
+                         const std::vector<Bounds>& abstract_pre, bool refine = false);
+
+// Lower bounds of the rows of C y + d over the box, y the ORIGINAL network's output, by
+// back-substitution with the ReLU relaxations of the given pre-activation bounds `pre` (one per
+// layer of `chain`; they must hold for every x of the box). Keeps, row by row, the better of the
+// area-minimising and the chord-parallel lower relaxation.
+Vector backsub_lower(const ReluChain& chain, const std::vector<Bounds>& pre, const Matrix& C, const Vector& d,
+                     const Box& box);
 
 struct LiftedRobustness {
   bool abstract_robust = false;  // DeepPoly proves the abstract network robust
   bool lifted = false;           // ... and the lifted margins prove the ORIGINAL robust
   Vector abstract_margin;        // lower bounds of y~_label - y~_j (j != label)
   Vector lifted_margin;          // lower bounds of y_label - y_j on the original
+  std::size_t unstable = 0;      // original neurons whose lifted bounds straddle 0 (after refining)
+  std::size_t refined = 0;       // ... that were back-substituted before (step 1, `refine`)
   double deeppoly_seconds = 0, lift_seconds = 0;
 };
 
 // Local robustness of `original` on `box` for class `label`, via DeepPoly on `abstract` and
 // lifting. Sound: lifted == true only if every x in the box keeps `label` strictly ahead.
 LiftedRobustness lift_robustness(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract,
-                                 const Box& box, int label);
+                                 const Box& box, int label, const LiftOptions& options = {});
 
 // Rows e_label - e_j for every j != label (the margins a robustness proof needs positive).
 DeepPolySpec margin_spec(std::size_t outputs, int label);

@@ -3,7 +3,11 @@
 // original directly; the A.5 worked example; a counterexample to the printed Theorem 3.
 #include "certifier/abstract/abstraction.hpp"
 #include "certifier/abstract/activations.hpp"
+#include "certifier/abstract/clustering.hpp"
 #include "certifier/abstract/lifting.hpp"
+#include "certifier/train/architecture.hpp"
+#include "certifier/train/trainer.hpp"
+#include "certifier/verify/attack.hpp"
 #include "tests/abstract/abstract_support.hpp"
 
 #include <gtest/gtest.h>
@@ -31,7 +35,8 @@ std::vector<Matrix> pre_activations(const ReluChain& c, const Matrix& X) {
 // bounds on the original (the paper's Theorem 3 claim, not implied by soundness: see below).
 TEST(Lifting, ContainsConcreteSamplesOnRandomNets) {
   std::mt19937_64 rng(21);
-  std::size_t neurons = 0, contained_dp = 0, lifted = 0, abstract_robust = 0;
+  std::size_t neurons = 0, contained_dp = 0, abstract_robust = 0;
+  std::size_t lifted_by[3] = {0, 0, 0};
   for (int trial = 0; trial < 30; ++trial) {
     const ReluChain c = test::random_chain(rng, {4, 10, 10, 10, 3});
     const AbstractionMap map = test::random_map(rng, c, trial % 3 == 0 ? 0.15 : 0.4);
@@ -39,6 +44,7 @@ TEST(Lifting, ContainsConcreteSamplesOnRandomNets) {
     const Box box = test::random_box(rng, 4, 0.02 + 0.1 * (trial % 5));
     const DeepPolyResult dpa = deeppoly(a, box);
     const LiftedBounds lb = lift_bounds(c, map, a, box, dpa.pre);
+    const LiftedBounds lr = lift_bounds(c, map, a, box, dpa.pre, true);
     const Matrix X = test::sample_box(rng, box, 10000);
     const auto Z = pre_activations(c, X);
     for (std::size_t l = 0; l < c.depth(); ++l) {
@@ -47,6 +53,8 @@ TEST(Lifting, ContainsConcreteSamplesOnRandomNets) {
         const double lo = z.row(n).minCoeff(), hi = z.row(n).maxCoeff();
         EXPECT_LE(lb.pre[l].lo[n], lo) << "trial " << trial << " layer " << l << " neuron " << n;
         EXPECT_GE(lb.pre[l].hi[n], hi) << "trial " << trial << " layer " << l << " neuron " << n;
+        EXPECT_LE(lr.pre[l].lo[n], lo) << "refined, trial " << trial << " layer " << l << " neuron " << n;
+        EXPECT_GE(lr.pre[l].hi[n], hi) << "refined, trial " << trial << " layer " << l << " neuron " << n;
       }
     }
     const DeepPolyResult dpo = deeppoly(c, box);
@@ -55,10 +63,11 @@ TEST(Lifting, ContainsConcreteSamplesOnRandomNets) {
         contained_dp += lb.pre[l].lo[n] <= dpo.pre[l].lo[n] && lb.pre[l].hi[n] >= dpo.pre[l].hi[n];
     // Robustness for the label of the box centre.
     const int label = static_cast<int>(argmax_first(evaluate(c, Matrix(box.center())).col(0)));
-    const LiftedRobustness r = lift_robustness(c, map, a, box, label);
-    abstract_robust += r.abstract_robust;
-    if (r.lifted) {
-      ++lifted;
+    for (const LiftOptions opt : {LiftOptions{false, false}, LiftOptions{false, true}, LiftOptions{true, true}}) {
+      const LiftedRobustness r = lift_robustness(c, map, a, box, label, opt);
+      if (opt.refine) abstract_robust += r.abstract_robust;
+      if (!r.lifted) continue;
+      ++lifted_by[opt.refine + opt.backsub_margin];
       const Matrix& Y = Z.back();
       for (Eigen::Index j = 0; j < Y.cols(); ++j) ASSERT_EQ(argmax_first(Y.col(j)), label) << "trial " << trial;
       // The lifted margins bound the concrete margins.
@@ -71,8 +80,61 @@ TEST(Lifting, ContainsConcreteSamplesOnRandomNets) {
     }
   }
   std::cout << "lifted bounds containing DeepPoly-on-original bounds: " << contained_dp << " / " << neurons
-            << "; abstract robust " << abstract_robust << ", lifted " << lifted << " of 30\n";
-  EXPECT_GT(lifted, 0u);  // the test exercises the positive path
+            << "; abstract robust " << abstract_robust << ", lifted by interval margin " << lifted_by[0]
+            << ", + back-substituted margin " << lifted_by[1] << ", + refined " << lifted_by[2] << " of 30\n";
+  EXPECT_GT(lifted_by[0], 0u);  // the test exercises the positive path
+  EXPECT_GE(lifted_by[1], lifted_by[0]);
+  EXPECT_GE(lifted_by[2], lifted_by[1]);
+}
+
+// A trained network abstracted by k-means (Algorithm 1), where the old interval-only lifting is
+// too loose: the staged lifting must prove more images, and every lifted proof survives 10^4
+// concrete points of its box and a PGD attack on the original network.
+TEST(Lifting, LiftsOnATrainedNetworkAndNeverContradictsSamplingOrAttack) {
+  // 3 classes of 8-feature inputs: a class raises its own third of the features, plus noise.
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> noise(0.0, 0.35), bright(0.6, 1.0);
+  Dataset d;
+  d.name = "synthetic";
+  d.num_classes = 3;
+  d.X.resize(8, 600);
+  for (Eigen::Index i = 0; i < d.X.cols(); ++i) {
+    const int c = static_cast<int>(rng() % 3);
+    for (Eigen::Index j = 0; j < 8; ++j) d.X(j, i) = j * 3 / 8 == c ? bright(rng) : noise(rng);
+    d.labels.push_back(c);
+  }
+  TrainConfig cfg;
+  cfg.epochs = 30;
+  cfg.seed = 2;
+  const ReluChain c = to_relu_chain(train(make_mlp({8, 32, 32, 32, 3}, false, 3), d, cfg).network);
+  const ClusteredAbstraction ca = abstract_by_clustering(c, d.X.leftCols(200), {12, 10, 10}, 4);
+  const Network net = to_network(c);
+  std::size_t robust = 0, lifted_interval = 0, lifted = 0, correct = 0;
+  for (Eigen::Index i = 0; i < 60; ++i) {
+    const Vector x = d.X.col(i);
+    const int label = d.labels[static_cast<std::size_t>(i)];
+    if (argmax_first(Vector(evaluate(c, Matrix(x)).col(0))) != label) continue;
+    ++correct;
+    const double eps = 0.04;
+    const Property p = local_robustness(x, eps, label, 3, 0.0, 1.0);
+    const Box& box = p.cases.at(0).box;
+    const LiftedRobustness old = lift_robustness(c, ca.map, ca.abstract, box, label, {false, false});
+    const LiftedRobustness r = lift_robustness(c, ca.map, ca.abstract, box, label);
+    robust += r.abstract_robust;
+    lifted_interval += old.lifted;
+    lifted += r.lifted;
+    EXPECT_TRUE(!old.lifted || r.lifted) << "sample " << i;
+    if (!r.lifted) continue;
+    const Matrix Y = evaluate(c, test::sample_box(rng, box, 10000));
+    for (Eigen::Index j = 0; j < Y.cols(); ++j) ASSERT_EQ(argmax_first(Vector(Y.col(j))), label) << "sample " << i;
+    AttackOptions ao;
+    ao.seed = static_cast<std::uint64_t>(i);
+    EXPECT_FALSE(attack(net, c, p, ao).has_value()) << "sample " << i;
+  }
+  std::cout << "trained 8:32:32:32:3, " << hidden_neurons(c) << " -> " << hidden_neurons(ca.abstract)
+            << " neurons: correct " << correct << ", abstract robust " << robust << ", lifted (interval margin only) "
+            << lifted_interval << ", lifted (staged) " << lifted << "\n";
+  EXPECT_GT(lifted, lifted_interval);
 }
 
 // With the identity abstraction the error is zero and lifting gives DeepPoly's bounds on the
