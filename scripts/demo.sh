@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: the longest pipeline that exists today — import ONNX models, inspect them,
-# convert to .nnc, evaluate on Fashion-MNIST (float and exact-integer paths where available).
+# `make demo`: the longest pipeline that exists today — import, inspect, convert and evaluate
+# ONNX models; then train, prune and verify a small net, quantize it, verify the fixed-point net
+# exactly, generate integer-only C++ and check it bit for bit on every installed target.
 set -euo pipefail
 build=${1:-build}
 nncert="$build/nncert"
@@ -12,14 +13,6 @@ mkdir -p "$out"
 step() { printf '\n== %s\n' "$*"; }
 # Verification commands exit 1 (falsified) or 3 (unknown) on a valid run; only other codes stop the demo.
 verdict() { "$@" || { rc=$?; [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || exit "$rc"; }; }
-
-step "Train a small MLP with BatchNorm on Fashion-MNIST, prune it, evaluate"
-"$nncert" train --arch 784:32:16:10 --bn --data fashion-mnist --epochs 2 --batch 64 --threads 1 -o "$out/small.nnc"
-"$nncert" prune weights "$out/small.nnc" --sparsity 0.7 --finetune 1 --threads 1 -o "$out/small_pruned.nnc"
-"$nncert" eval "$out/small_pruned.nnc" --data fashion-mnist
-
-step "Verify L-inf robustness (eps 0.01) of the pruned net on 10 test images: DeepPoly, then MILP"
-verdict "$nncert" verify "$out/small_pruned.nnc" --robust linf:0.01 --data fashion-mnist --samples 0:9 --timeout 20
 
 if [ -d "$data/qvip" ]; then
   step "QVIP's Fashion-MNIST network (P4-6) from ONNX"
@@ -39,3 +32,31 @@ model="$here/tests/data/torch_batchnorm.onnx"
 "$nncert" convert "$model" "$out/torch_batchnorm.nnc"
 "$nncert" convert "$out/torch_batchnorm.nnc" "$out/torch_batchnorm_roundtrip.onnx"
 "$nncert" info --json "$out/torch_batchnorm_roundtrip.onnx" | grep -m1 '"digest"'
+
+step "Train a small MLP with BatchNorm on Fashion-MNIST, prune it, evaluate"
+"$nncert" train --arch 784:32:16:10 --bn --data fashion-mnist --epochs 2 --batch 64 --threads 1 -o "$out/small.nnc"
+"$nncert" prune weights "$out/small.nnc" --sparsity 0.7 --finetune 1 --threads 1 -o "$out/small_pruned.nnc"
+"$nncert" eval "$out/small_pruned.nnc" --data fashion-mnist
+
+step "Verify L-inf robustness (eps 0.01) of the pruned net on 10 test images: DeepPoly, then MILP"
+verdict "$nncert" verify "$out/small_pruned.nnc" --robust linf:0.01 --data fashion-mnist --samples 0:9 --timeout 20
+
+step "Quantize the pruned net to 8-bit fixed point (calibrated PTQ), evaluate it on exact integers"
+"$nncert" quantize "$out/small_pruned.nnc" --bits 8 -o "$out/small_q8.nnc"
+"$nncert" eval "$out/small_q8.nnc" --data fashion-mnist
+
+step "Verify the quantized net exactly (ILP): L-inf radius 3 pixel levels on 5 test images"
+verdict "$nncert" verify "$out/small_q8.nnc" --robust linf:3 --data fashion-mnist --samples 0:4 --encoding compact \
+  --timeout 5 --results "$out/small_q8_robust.txt"
+
+step "Generate integer-only C++11 for the quantized net"
+"$nncert" codegen "$out/small_q8.nnc" -o "$out/small_q8_code" --name fmnist
+
+step "Conformance: generated code vs the reference evaluator, bit for bit, on every installed target"
+# Dataset samples, grid corners, random grid points and the counterexamples found above.
+conform() { "$nncert" conform "$out/small_q8.nnc" --vectors 1000 --data fashion-mnist \
+  --counterexamples "$out/small_q8_robust.txt" "$@"; }
+# conform exits 2 naming the packages when a cross toolchain is missing: then the host only.
+conform --target all || { rc=$?; [ "$rc" -eq 2 ] || exit "$rc"
+  echo "demo: some cross toolchains are missing (\`make deps-targets\`); conformance on the host only"
+  conform --target host; }
