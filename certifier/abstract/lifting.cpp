@@ -41,12 +41,13 @@ Relax relax(const Bounds& z, bool parallel) {
   return r;
 }
 
-// Lower bounds of the rows of L . relu(h_from) + c over the box, substituting the chain's layers
-// from..0 with the relaxations `rel` (rel[j] relaxes layer j's ReLU), widened outward like
-// DeepPoly's own concretisation.
-Vector lower_through(const ReluChain& chain, const std::vector<Relax>& rel, int from, Matrix L, Vector c,
-                     const Box& box) {
-  for (int j = from; j >= 0; --j) {
+// Lower bounds of the rows of L . relu(h_from) + c, substituting the chain's layers from down to
+// `stop` with the relaxations `rel` (rel[j] relaxes layer j's ReLU) and concretising what is left
+// over `last`: the input box when stop == 0, else the bounds of relu(h_{stop-1}). Widened outward
+// like DeepPoly's own concretisation.
+Vector lower_through(const ReluChain& chain, const std::vector<Relax>& rel, int from, int stop, Matrix L, Vector c,
+                     const Box& last) {
+  for (int j = from; j >= stop; --j) {
     const Relax& r = rel[static_cast<std::size_t>(j)];
     const Dense& layer = chain.layers[static_cast<std::size_t>(j)];
     // Positive coefficients take the lower line, negative ones the upper line.
@@ -56,12 +57,18 @@ Vector lower_through(const ReluChain& chain, const std::vector<Relax>& rel, int 
     c += S * layer.b;
     L = S * layer.W;
   }
-  const Vector v = L.cwiseMax(0.0) * box.lo + L.cwiseMin(0.0) * box.hi + c;
-  const Vector mag = L.cwiseAbs() * box.lo.cwiseAbs().cwiseMax(box.hi.cwiseAbs()) + c.cwiseAbs();
+  const Vector v = L.cwiseMax(0.0) * last.lo + L.cwiseMin(0.0) * last.hi + c;
+  const Vector mag = L.cwiseAbs() * last.lo.cwiseAbs().cwiseMax(last.hi.cwiseAbs()) + c.cwiseAbs();
   return v - (kRelWiden * mag.array() + kAbsWiden).matrix();
 }
 
-// Both lower relaxations, the better bound row by row.
+Box post_box(const std::vector<Bounds>& pre, int stop, const Box& box) {
+  if (stop == 0) return box;
+  const Bounds& b = pre[static_cast<std::size_t>(stop) - 1];
+  return {b.lo.cwiseMax(0.0), b.hi.cwiseMax(0.0)};
+}
+
+// Both lower relaxations over the whole depth, the better bound row by row.
 Vector best_lower_through(const ReluChain& chain, const std::vector<Bounds>& pre, int from, const Matrix& L,
                           const Vector& c, const Box& box) {
   std::vector<Relax> area, par;
@@ -69,7 +76,7 @@ Vector best_lower_through(const ReluChain& chain, const std::vector<Bounds>& pre
     area.push_back(relax(pre[static_cast<std::size_t>(j)], false));
     par.push_back(relax(pre[static_cast<std::size_t>(j)], true));
   }
-  return lower_through(chain, area, from, L, c, box).cwiseMax(lower_through(chain, par, from, L, c, box));
+  return lower_through(chain, area, from, 0, L, c, box).cwiseMax(lower_through(chain, par, from, 0, L, c, box));
 }
 
 }  // namespace
@@ -109,7 +116,7 @@ std::vector<Bounds> lift_theorem3(const ReluChain& abstract, const std::vector<V
 }
 
 LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract, const Box& box,
-                         const std::vector<Bounds>& abstract_pre, bool refine) {
+                         const std::vector<Bounds>& abstract_pre, int refine) {
   check_map(original, map);
   if (abstract_pre.size() != original.depth() || abstract.depth() != original.depth())
     throw InternalError("lift_bounds: abstract network/bounds do not match the original's depth");
@@ -159,7 +166,7 @@ LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, c
       pre.lo[n] = std::max(al + dl - widen(al, dl), step.lo[n]);
       pre.hi[n] = std::min(au + du + widen(au, du), step.hi[n]);
     }
-    if (refine && hidden && l > 0) {
+    if (refine > 0 && hidden && l > 0) {
       // DeepPoly on the original, but only for the neurons the lifting leaves unstable.
       std::vector<Eigen::Index> rows;
       for (Eigen::Index n = 0; n < n_out; ++n)
@@ -172,9 +179,17 @@ LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, c
           Wr.row(k) = d.W.row(rows[static_cast<std::size_t>(k)]);
           br[k] = d.b[rows[static_cast<std::size_t>(k)]];
         }
-        const int from = static_cast<int>(l) - 1;
-        const Vector lo = best_lower_through(original, out.pre, from, Wr, br, box);
-        const Vector hi = -best_lower_through(original, out.pre, from, -Wr, -br, box);
+        // Lower and upper bounds in one pass (rows W and -W), DeepPoly's area-minimising
+        // relaxation only, back-substituted at most `refine` layers deep.
+        const int from = static_cast<int>(l) - 1, stop = std::max(0, from + 1 - refine);
+        Matrix L(2 * m, Wr.cols());
+        L << Wr, -Wr;
+        Vector c(2 * m);
+        c << br, -br;
+        std::vector<Relax> rel;
+        for (int j = 0; j <= from; ++j) rel.push_back(relax(out.pre[static_cast<std::size_t>(j)], false));
+        const Vector both = lower_through(original, rel, from, stop, L, c, post_box(out.pre, stop, box));
+        const Vector lo = both.head(m), hi = -both.tail(m);
         for (Eigen::Index k = 0; k < m; ++k) {
           const Eigen::Index n = rows[static_cast<std::size_t>(k)];
           pre.lo[n] = std::max(pre.lo[n], lo[k]);
@@ -235,11 +250,12 @@ LiftedRobustness lift_robustness(const ReluChain& original, const AbstractionMap
   r.deeppoly_seconds = std::chrono::duration<double>(t1 - t0).count();
   if (dp.infeasible) throw InternalError("DeepPoly reported an empty box without splits");
   r.abstract_margin = dp.spec_lo;
+  r.abstract_pre = dp.pre;
   r.abstract_robust = (dp.spec_lo.array() > 0).all();
   if (r.abstract_robust) {
     // Cheapest first, stop as soon as every margin is positive: each stage's margin is a sound
     // lower bound, so keeping the maximum is too.
-    auto margins = [&](const LiftedBounds& lb, bool backsub) {
+    auto margins = [&](const LiftedBounds& lb, bool backsub, int stage) {
       // y_label - y_j = (y~_label - y~_j) + (W_label - W_j) . e over the last hidden layer.
       const Dense& last = original.layers.back();
       const Bounds e = original.depth() > 1 ? lb.err.back()
@@ -249,14 +265,21 @@ LiftedRobustness lift_robustness(const ReluChain& original, const AbstractionMap
       Vector m = dp.spec_lo + me.lo;
       for (Eigen::Index i = 0; i < m.size(); ++i) m[i] -= widen(dp.spec_lo[i], me.lo[i]);
       if (r.lifted_margin.size() == m.size()) m = m.cwiseMax(r.lifted_margin);
-      if (backsub && !(m.array() > 0).all()) m = m.cwiseMax(backsub_lower(original, lb.pre, spec.C, spec.d, box));
+      if ((m.array() > 0).all()) {
+        r.stage = stage == 1 ? 0 : stage;
+      } else if (backsub) {
+        m = m.cwiseMax(backsub_lower(original, lb.pre, spec.C, spec.d, box));
+        if ((m.array() > 0).all()) r.stage = stage;
+      }
       r.lifted_margin = m;
       r.unstable = lb.unstable;
       r.refined = lb.refined;
       r.lifted = (m.array() > 0).all();
     };
-    margins(lift_bounds(original, map, abstract, box, dp.pre, false), options.backsub_margin);
-    if (!r.lifted && options.refine) margins(lift_bounds(original, map, abstract, box, dp.pre, true), true);
+    margins(lift_bounds(original, map, abstract, box, dp.pre, 0), options.backsub_margin, 1);
+    if (!r.lifted && options.refine) margins(lift_bounds(original, map, abstract, box, dp.pre, 2), true, 2);
+    if (!r.lifted && options.refine && original.depth() > 4)
+      margins(lift_bounds(original, map, abstract, box, dp.pre, static_cast<int>(original.depth())), true, 3);
   } else {
     r.lifted_margin = Vector::Constant(dp.spec_lo.size(), -std::numeric_limits<double>::infinity());
   }

@@ -57,7 +57,8 @@ struct LiftedBounds {
 };
 
 // lift_robustness tries the cheap stages first and stops once every margin is positive:
-// interval margin (3) on unrefined bounds, then (2), then with `refine` (1) both again.
+// interval margin (3) on unrefined bounds, then (2), then with `refine` (1) both again, first
+// refining through 2 layers only, then through the whole depth.
 struct LiftOptions {
   bool refine = true;          // step 1's back-substitution of the still-unstable original neurons
   bool backsub_margin = true;  // step 2 (both off: only the interval margin of step 3, the old lifting)
@@ -65,8 +66,10 @@ struct LiftOptions {
 
 // Sound lifting, step 1 (see above). `abstract_pre` = DeepPoly's pre-activation bounds of
 // `abstract` (= apply_abstraction(original, map)) on `box`.
+// `refine` > 0: the still-unstable neurons are back-substituted through at most that many layers
+// of the original (then concretised on the previous lifted bounds; >= depth: to the input).
 LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, const ReluChain& abstract, const Box& box,
-                         const std::vector<Bounds>& abstract_pre, bool refine = false);
+                         const std::vector<Bounds>& abstract_pre, int refine = 0);
 
 // Lower bounds of the rows of C y + d over the box, y the ORIGINAL network's output, by
 // back-substitution with the ReLU relaxations of the given pre-activation bounds `pre` (one per
@@ -79,9 +82,13 @@ struct LiftedRobustness {
   bool abstract_robust = false;  // DeepPoly proves the abstract network robust
   bool lifted = false;           // ... and the lifted margins prove the ORIGINAL robust
   Vector abstract_margin;        // lower bounds of y~_label - y~_j (j != label)
+  std::vector<Bounds> abstract_pre;  // DeepPoly's pre-activation bounds on the abstract network
   Vector lifted_margin;          // lower bounds of y_label - y_j on the original
   std::size_t unstable = 0;      // original neurons whose lifted bounds straddle 0 (after refining)
   std::size_t refined = 0;       // ... that were back-substituted before (step 1, `refine`)
+  // The stage that lifted: 0 interval margin, 1 back-substituted margin, 2 refined through 2
+  // layers, 3 refined through the whole depth; -1 not lifted.
+  int stage = -1;
   double deeppoly_seconds = 0, lift_seconds = 0;
 };
 

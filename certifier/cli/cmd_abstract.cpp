@@ -323,7 +323,10 @@ int run_verify_via_abstraction(const ViaAbstractionOptions& o, const Globals& g,
     s["deeppoly_abstract_seconds"] = r.deeppoly_seconds;
     s["lift_seconds"] = r.lift_seconds;
     s["abstract_margin"] = r.abstract_margin.minCoeff();
-    if (r.abstract_robust) s["lifted_margin"] = r.lifted_margin.minCoeff();
+    if (r.abstract_robust) {
+      s["lifted_margin"] = r.lifted_margin.minCoeff();
+      s["lift_stage"] = r.stage;  // lifting.hpp: 0 interval margin .. 3 refined through the whole depth
+    }
     text << "sample " << first + i << ": " << (r.lifted ? "lifted (verified)" : r.abstract_robust ? "not lifted" : "abstract not robust")
          << " (DeepPoly on abstract " << r.deeppoly_seconds << " s, lifting " << r.lift_seconds << " s";
     if (o.compare_direct) {
