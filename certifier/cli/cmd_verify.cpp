@@ -236,7 +236,7 @@ Command add_verify(CLI::App& parent, const Globals& globals) {
   sub->add_option("--timeout", o->timeout, "Seconds per property (per sample with --robust)")->default_val(60);
   sub->add_option("--results", o->results, "Write a VNN-COMP result file (sat/unsat/timeout/unknown)");
   sub->add_option("--solver", o->solver, "MILP backend: cbc or glpk")->check(CLI::IsMember({"cbc", "glpk"}))->default_val("cbc");
-  sub->add_option("--threads", o->threads, "Threads (0 = all cores)")->default_val(0);
+  sub->add_option("--threads,--jobs", o->threads, "Threads (0 = all cores)")->default_val(0);
   sub->add_option("--encoding", o->encoding, "Verify the quantized network with this exact encoding");
   sub->add_option("--via-abstraction", o->via_abstraction, "DeepPoly on this `nncert abstract` model, proofs lifted to MODEL");
   sub->add_flag("--compare-direct", o->compare_direct, "With --via-abstraction: also run DeepPoly on MODEL directly");
