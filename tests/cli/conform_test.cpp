@@ -16,7 +16,7 @@ using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::q;
 
 std::filesystem::path example_model(const TempDir& tmp) {
   Model m;
@@ -97,6 +97,38 @@ TEST(ConformCli, MissingToolchainIsExitTwoNamingPackages) {
   EXPECT_EQ(rc, 2) << log;
   EXPECT_NE(log.find("g++-riscv64-linux-gnu"), std::string::npos) << log;
   EXPECT_NE(log.find("qemu-user"), std::string::npos) << log;
+}
+
+// The counterexamples `nncert verify --results` writes are replayed through the generated code.
+// Oracle: enumerating the L-inf ball of radius 1 around x = (10, 2) on the reference evaluator
+// says how many inputs change the class, so verify must falsify and conform must run exactly the
+// one counterexample it reports (on top of the random vectors and corners), with no mismatch.
+TEST(ConformCli, ReplaysVerifyCounterexamples) {
+  TempDir tmp;
+  const auto model = example_model(tmp);
+  const QNetwork net = test::qvip_example_2_2();
+  const std::size_t label = predict(net, {10, 2});
+  std::size_t flips = 0;
+  for (std::int64_t a = 9; a <= 11; ++a)
+    for (std::int64_t b = 1; b <= 3; ++b) flips += predict(net, {a, b}) != label;
+  ASSERT_GT(flips, 0u) << "the oracle found no counterexample; pick another radius";
+  test::write_text(tmp / "data.csv", std::to_string(label) + ",10,2\n");
+  const auto v = run_nncert("verify " + q(model) + " --robust linf:1 --data " + q(tmp / "data.csv") +
+                            " --samples 0:0 --results " + q(tmp / "results.txt"));
+  ASSERT_EQ(v.exit_code, 1) << v.out << v.err;
+  const auto r = run_nncert("conform --json " + q(model) + " --target host --vectors 20 --counterexamples " +
+                            q(tmp / "results.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["vectors"]["counterexamples"], 1);
+  EXPECT_EQ(doc["vectors"]["total"], 25);  // 20 random + 4 corners + 1 counterexample
+  EXPECT_EQ(doc["mismatches"], 0);
+
+  // A counterexample of the wrong length or off the input grid is bad input.
+  test::write_text(tmp / "short.txt", "m,p,sat,0.1,1\n");
+  EXPECT_EQ(run_nncert("conform " + q(model) + " --counterexamples " + q(tmp / "short.txt")).exit_code, 2);
+  test::write_text(tmp / "off.txt", "m,p,sat,0.1,1 64\n");
+  EXPECT_EQ(run_nncert("conform " + q(model) + " --counterexamples " + q(tmp / "off.txt")).exit_code, 2);
 }
 
 bool have(const std::string& tool) { return test::shell("command -v " + tool) == 0; }
