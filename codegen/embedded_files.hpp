@@ -1,6 +1,6 @@
 // The runtime and target files `nncert codegen` and `nncert conform` write out, compiled into
-// the binary so the tool works away from its source tree. codegen/embedded_files.cpp is
-// regenerated from runtime/ and targets/ by codegen/embed_files.sh; a test keeps them identical.
+// the binary so the tool works away from its source tree. Their definitions are generated at
+// build time by codegen/embed_files.sh from runtime/ and targets/.
 #pragma once
 
 #include <string>

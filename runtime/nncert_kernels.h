@@ -1,8 +1,7 @@
 // nncert runtime kernels: the integer fixed-point layer that generated models call
 // (DESIGN section 3.2, the QVIP semantics). C++11, freestanding: only <stdint.h> and <stddef.h>,
 // no heap, no floating point, no division, no exceptions. `nncert codegen` copies this file
-// next to the generated model; it is also embedded in codegen/embedded_files.cpp (a test keeps
-// the two identical).
+// next to the generated model (the build embeds it in the tool, see codegen/embed_files.sh).
 #ifndef NNCERT_KERNELS_H
 #define NNCERT_KERNELS_H
 

@@ -62,6 +62,9 @@ struct CliResult {
   std::string err;  // stderr
 };
 
+// A path quoted for the shell command line run_nncert builds.
+inline std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
 // Runs `nncert <args>` (args are passed to the shell as written; quote as needed).
 inline CliResult run_nncert(const std::string& args) {
   TempDir tmp;

@@ -1,6 +1,7 @@
 #include "certifier/abstract/lifting.hpp"
 
 #include "certifier/core/error.hpp"
+#include "certifier/verify/relu_relaxation.hpp"
 
 #include <chrono>
 
@@ -16,30 +17,7 @@ Bounds relu(const Bounds& b) { return {b.lo.cwiseMax(0.0), b.hi.cwiseMax(0.0)}; 
 double relu_diff(double a, double d) { return std::max(a + d, 0.0) - std::max(a, 0.0); }
 double widen(double a, double d) { return kRelWiden * (std::abs(a) + std::abs(d)) + kAbsWiden; }
 
-// DeepPoly's ReLU relaxation on [l, u]: lo_slope z <= relu(z) <= up_slope z + up_off. `parallel`
-// picks the lower line parallel to the chord instead of the area-minimising 0 / identity.
-struct Relax {
-  Vector lo_slope, up_slope, up_off;
-};
-
-Relax relax(const Bounds& z, bool parallel) {
-  const Eigen::Index n = z.lo.size();
-  Relax r{Vector::Zero(n), Vector::Zero(n), Vector::Zero(n)};
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double l = z.lo[i], u = z.hi[i];
-    if (u <= 0) continue;
-    if (l >= 0) {
-      r.lo_slope[i] = r.up_slope[i] = 1.0;
-      continue;
-    }
-    const double s = u / (u - l);
-    r.up_slope[i] = s;
-    // The chord's offset -l u / (u - l), nudged up so rounding cannot put it below relu.
-    r.up_off[i] = -l * s * (1 + 1e-12) + kAbsWiden;
-    r.lo_slope[i] = parallel ? s : (u > -l ? 1.0 : 0.0);
-  }
-  return r;
-}
+using Relax = ReluRelaxation;
 
 // Lower bounds of the rows of L . relu(h_from) + c, substituting the chain's layers from down to
 // `stop` with the relaxations `rel` (rel[j] relaxes layer j's ReLU) and concretising what is left
@@ -73,8 +51,8 @@ Vector best_lower_through(const ReluChain& chain, const std::vector<Bounds>& pre
                           const Vector& c, const Box& box) {
   std::vector<Relax> area, par;
   for (int j = 0; j <= from; ++j) {
-    area.push_back(relax(pre[static_cast<std::size_t>(j)], false));
-    par.push_back(relax(pre[static_cast<std::size_t>(j)], true));
+    area.push_back(relu_relaxation(pre[static_cast<std::size_t>(j)], false));
+    par.push_back(relu_relaxation(pre[static_cast<std::size_t>(j)], true));
   }
   return lower_through(chain, area, from, 0, L, c, box).cwiseMax(lower_through(chain, par, from, 0, L, c, box));
 }
@@ -187,7 +165,7 @@ LiftedBounds lift_bounds(const ReluChain& original, const AbstractionMap& map, c
         Vector c(2 * m);
         c << br, -br;
         std::vector<Relax> rel;
-        for (int j = 0; j <= from; ++j) rel.push_back(relax(out.pre[static_cast<std::size_t>(j)], false));
+        for (int j = 0; j <= from; ++j) rel.push_back(relu_relaxation(out.pre[static_cast<std::size_t>(j)]));
         const Vector both = lower_through(original, rel, from, stop, L, c, post_box(out.pre, stop, box));
         const Vector lo = both.head(m), hi = -both.tail(m);
         for (Eigen::Index k = 0; k < m; ++k) {

@@ -1,32 +1,12 @@
 #include "certifier/verify/deeppoly.hpp"
 
+#include "certifier/verify/relu_relaxation.hpp"
+
 namespace nncert {
 
 namespace {
 
-// ReLU relaxation of one layer: lo_slope*z <= a <= up_slope*z + up_off on [l, u].
-struct Relax {
-  Vector lo_slope, up_slope, up_off;
-};
-
-Relax relax(const Bounds& z) {
-  const Eigen::Index n = z.lo.size();
-  Relax r{Vector::Zero(n), Vector::Zero(n), Vector::Zero(n)};
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double l = z.lo[i], u = z.hi[i];
-    if (u <= 0) continue;
-    if (l >= 0) {
-      r.lo_slope[i] = r.up_slope[i] = 1.0;
-      continue;
-    }
-    const double s = u / (u - l);
-    r.up_slope[i] = s;
-    // -l*u/(u-l) rounded: widen slightly upward so the chord stays above relu on [l, u].
-    r.up_off[i] = -l * s * (1 + 1e-12) + kAbsWiden;
-    r.lo_slope[i] = u > -l ? 1.0 : 0.0;  // area-minimising lower bound
-  }
-  return r;
-}
+using Relax = ReluRelaxation;
 
 // The same relaxation with the lower line parallel to the chord (a >= u/(u-l) z, CROWN's choice).
 std::vector<Relax> parallel_relax(std::vector<Relax> rel) {
@@ -158,7 +138,7 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
     res.pre.push_back(z);
     if (res.infeasible) return res;
     if (l + 1 < depth) {
-      rel.push_back(relax(z));
+      rel.push_back(relu_relaxation(z));
       a = {z.lo.cwiseMax(0.0), z.hi.cwiseMax(0.0)};
     }
   }

@@ -17,7 +17,7 @@ namespace {
 using test::run_nncert;
 using test::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::q;
 
 // 3 classes of 8-pixel "images": a class lights up its own third of the pixels, plus noise.
 // Label-first CSV rows, pixels 0..255 (the reader scales them to [0,1]).

@@ -18,7 +18,7 @@ using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::q;
 
 TEST(QuantizeCli, QvipSchemeThroughEvalMatchesTable2) {
   NNCERT_REQUIRE_SHARED_DATA("qvip");

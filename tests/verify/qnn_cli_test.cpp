@@ -21,7 +21,7 @@ namespace {
 using test::run_nncert;
 using test::TempDir;
 
-std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::q;
 
 // A tiny QNN on a 3-bit unsigned input grid, wrapped in a model with a placeholder float network.
 Model tiny_model(std::uint64_t seed) {
