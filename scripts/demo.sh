@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the longest pipeline that exists today — import, inspect, convert and evaluate
-# ONNX models; then train, prune and verify a small net, quantize it, verify the fixed-point net
+# ONNX models and verify ACAS Xu properties; then train, prune and verify a small net, abstract it
+# (DeepAbstract) and verify through the abstraction, quantize it, verify the fixed-point net
 # exactly, generate integer-only C++ and check it bit for bit on every installed target.
 set -euo pipefail
 build=${1:-build}
@@ -22,6 +23,10 @@ if [ -d "$data/qvip" ]; then
   "$nncert" eval "$out/p4-6.nnc" --data fashion-mnist
   step "ACAS Xu network 1_1 (MATLAB export, opset 8)"
   "$nncert" info "$data/acasxu/ACASXU_run2a_1_1_batch_2000.onnx"
+  step "ACAS Xu VNN-LIB properties (VNN-COMP 2021): 1_1 against property 1 (unsat), 1_7 against property 3 (sat)"
+  verdict "$nncert" verify "$data/acasxu/ACASXU_run2a_1_1_batch_2000.onnx" --vnnlib "$data/acasxu/prop_1.vnnlib" --timeout 20
+  verdict "$nncert" verify "$data/acasxu/ACASXU_run2a_1_7_batch_2000.onnx" --vnnlib "$data/acasxu/prop_3.vnnlib" --timeout 20 \
+    --results "$out/acas_1_7_prop_3.txt"
 else
   echo "demo: ../shared/data is absent; using the repository's own PyTorch-exported model"
 fi
@@ -40,6 +45,11 @@ step "Train a small MLP with BatchNorm on Fashion-MNIST, prune it, evaluate"
 
 step "Verify L-inf robustness (eps 0.01) of the pruned net on 10 test images: DeepPoly, then MILP"
 verdict "$nncert" verify "$out/small_pruned.nnc" --robust linf:0.01 --data fashion-mnist --samples 0:9 --timeout 20
+
+step "DeepAbstract: merge similar neurons (at most 1% accuracy drop), verify via the abstraction"
+"$nncert" abstract "$out/small.nnc" --data fashion-mnist --max-drop 0.01 -o "$out/small_abs.nnc"
+verdict "$nncert" verify "$out/small.nnc" --robust linf:0.005 --data fashion-mnist --samples 0:9 \
+  --via-abstraction "$out/small_abs.nnc" --compare-direct
 
 step "Quantize the pruned net to 8-bit fixed point (calibrated PTQ), evaluate it on exact integers"
 "$nncert" quantize "$out/small_pruned.nnc" --bits 8 -o "$out/small_q8.nnc"
