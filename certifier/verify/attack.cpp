@@ -38,8 +38,8 @@ std::optional<Counterexample> check_columns(const Network& net, const Property& 
 }  // namespace
 
 std::optional<Counterexample> pgd(const Network& net, const ReluChain& chain, const Property& p, std::size_t ci,
-                                  std::size_t k, const Matrix& X0, int steps) {
-  const Box& box = p.cases[ci].box;
+                                  std::size_t k, const Matrix& X0, int steps, const Box* within) {
+  const Box& box = within ? *within : p.cases[ci].box;
   const Conjunction& c = p.cases[ci].unsafe[k];
   if (c.empty()) return replay(net, p, X0.col(0));
   Matrix X = X0;

@@ -24,9 +24,11 @@ struct AttackOptions {
 std::optional<Counterexample> attack(const Network& net, const ReluChain& chain, const Property& property,
                                      const AttackOptions& options);
 
-// PGD from the given starting points (columns of X0) on one conjunction inside `box`; returns
-// the replayed counterexample if one of the final or intermediate points is one.
+// PGD from the given starting points (columns of X0) on one conjunction, inside `within` (a
+// sub-box of the case's box, e.g. a branch-and-bound domain) or else the case's box; returns the
+// replayed counterexample if one of the final or intermediate points is one.
 std::optional<Counterexample> pgd(const Network& net, const ReluChain& chain, const Property& property,
-                                  std::size_t case_index, std::size_t conj_index, const Matrix& X0, int steps);
+                                  std::size_t case_index, std::size_t conj_index, const Matrix& X0, int steps,
+                                  const Box* within = nullptr);
 
 }  // namespace nncert

@@ -1,5 +1,6 @@
 #include "certifier/verify/bab.hpp"
 
+#include "certifier/verify/attack.hpp"
 #include "certifier/verify/deeppoly.hpp"
 
 #include <omp.h>
@@ -21,6 +22,7 @@ struct NodeOutcome {
 };
 
 constexpr Eigen::Index kInputSplitMaxDim = 12;
+constexpr int kDomainPgdSteps = 5;
 
 Domain split_input(const Domain& d, Eigen::Index dim, int which) {
   Domain c = d;
@@ -57,6 +59,13 @@ NodeOutcome process(const Network& net, const ReluChain& chain, const Property& 
         out.cex = std::move(cex);
         return out;
       }
+  // A few PGD steps from those points inside this domain: falsifying properties often have thin
+  // unsafe regions that the corners and centre of a domain miss long after the attack gave up.
+  if (!conj.empty())
+    if (auto cex = pgd(net, chain, p, ci, k, X, kDomainPgdSteps, &d.box)) {
+      out.cex = std::move(cex);
+      return out;
+    }
   if (conj.empty()) {  // the whole box is unsafe; the centre replays unless the box is empty
     out.cex = replay(net, p, d.box.center());
     out.closed = !out.cex.has_value();
