@@ -2,7 +2,8 @@
 // verdict table and disagreements against ../shared/data/acasxu/expected.csv; (3) DeepPoly time
 // per image on a 6x100 fully connected MNIST-size network; (2) `--only never`: the NeVer 2.0
 // pruning table (never_table.cpp).
-// Usage: bench_float_verify [--timeout S] [--first N] [--only acas|deeppoly|never] [--threads T]
+// Usage: bench_float_verify [--timeout S] [--first N] [--from I] [--only acas|deeppoly|never] [--threads T]
+//   acas: instances I..N-1 of expected.csv (default all 186)
 //   never only: [--problems N] [--first-image I] [--eps E1,E2] [--epochs E] [--finetune F] [--sets S]
 //               [--methods interval,deeppoly,milp-cbc,milp-glpk,bab,auto] [--nets NET1,NET2] [--cache DIR]
 //   (--timeout defaults to 116 s for ACAS Xu and to the paper's 600 s for the NeVer table)
@@ -28,7 +29,7 @@ using namespace nncert;
 
 namespace {
 
-int acas(double timeout, std::size_t first_n, int threads) {
+int acas(double timeout, std::size_t from, std::size_t first_n, int threads) {
   const fs::path dir = fs::path(NNCERT_SOURCE_DIR).parent_path() / "shared" / "data" / "acasxu";
   if (!fs::exists(dir / "expected.csv")) {
     std::cout << "ACAS Xu: " << dir.string() << " is absent; skipping\n";
@@ -52,6 +53,7 @@ int acas(double timeout, std::size_t first_n, int threads) {
     rows.push_back(r);
   }
   if (first_n < rows.size()) rows.resize(first_n);
+  rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(std::min(from, rows.size())));
   std::map<std::string, Network> nets;
   std::size_t verified = 0, falsified = 0, unknown = 0, wrong = 0;
   double total = 0, solved_time = 0, max_time = 0;
@@ -137,7 +139,7 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int main(int argc, char** argv) {
   std::optional<double> timeout;
-  std::size_t first_n = static_cast<std::size_t>(-1);
+  std::size_t first_n = static_cast<std::size_t>(-1), from = 0;
   std::string only;
   int threads = 0;
   nncert_bench::NeverOptions never;
@@ -146,6 +148,7 @@ int main(int argc, char** argv) {
     const std::string v = argv[i + 1];
     if (a == "--timeout") timeout = std::stod(v);
     if (a == "--first") first_n = std::stoul(v);
+    if (a == "--from") from = std::stoul(v);
     if (a == "--only") only = v;
     if (a == "--threads") threads = std::stoi(v);
     if (a == "--problems") never.problems = std::stoul(v);
@@ -166,7 +169,7 @@ int main(int argc, char** argv) {
     deeppoly_speed(false);
     deeppoly_speed(true);
   }
-  if (only.empty() || only == "acas") rc = acas(timeout.value_or(116), first_n, threads);
+  if (only.empty() || only == "acas") rc = acas(timeout.value_or(116), from, first_n, threads);
   if (only == "never") {  // not part of the default run: it trains 20 networks first
     never.timeout_s = timeout.value_or(600);
     never.threads = threads;
