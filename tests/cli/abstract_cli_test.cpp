@@ -14,10 +14,9 @@
 namespace nncert {
 namespace {
 
+using test::q;
 using test::run_nncert;
 using test::TempDir;
-
-using test::q;
 
 // 3 classes of 8-pixel "images": a class lights up its own third of the pixels, plus noise.
 // Label-first CSV rows, pixels 0..255 (the reader scales them to [0,1]).

@@ -15,11 +15,10 @@ namespace nncert {
 namespace {
 
 using test::qvip_model;
+using test::q;
 using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
-
-using test::q;
 
 void write(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;

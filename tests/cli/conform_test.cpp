@@ -12,11 +12,10 @@
 namespace nncert {
 namespace {
 
+using test::q;
 using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
-
-using test::q;
 
 std::filesystem::path example_model(const TempDir& tmp) {
   Model m;

@@ -14,11 +14,10 @@
 namespace nncert {
 namespace {
 
+using test::q;
 using test::run_nncert;
 using test::shared_data;
 using test::TempDir;
-
-using test::q;
 
 TEST(QuantizeCli, QvipSchemeThroughEvalMatchesTable2) {
   NNCERT_REQUIRE_SHARED_DATA("qvip");

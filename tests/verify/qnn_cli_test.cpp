@@ -18,10 +18,9 @@
 namespace nncert {
 namespace {
 
+using test::q;
 using test::run_nncert;
 using test::TempDir;
-
-using test::q;
 
 // A tiny QNN on a 3-bit unsigned input grid, wrapped in a model with a placeholder float network.
 Model tiny_model(std::uint64_t seed) {
