@@ -22,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -143,26 +144,50 @@ int main(int argc, char** argv) {
   std::string only;
   int threads = 0;
   nncert_bench::NeverOptions never;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  // An unknown option or a missing value stops here: a typo must not start the 1-hour default run.
+  const char* usage = "usage: bench_float_verify [--timeout S] [--first N] [--from I] [--only acas|deeppoly|never] "
+                      "[--threads T] [--problems N] [--first-image I] [--eps E,...] [--epochs E] [--finetune F] "
+                      "[--sets S] [--methods M,...] [--nets NET1,...] [--cache DIR]\n";
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    const std::string v = argv[i + 1];
-    if (a == "--timeout") timeout = std::stod(v);
-    if (a == "--first") first_n = std::stoul(v);
-    if (a == "--from") from = std::stoul(v);
-    if (a == "--only") only = v;
-    if (a == "--threads") threads = std::stoi(v);
-    if (a == "--problems") never.problems = std::stoul(v);
-    if (a == "--first-image") never.first_image = std::stoul(v);
-    if (a == "--epochs") never.epochs = std::stoul(v);
-    if (a == "--finetune") never.finetune = std::stoul(v);
-    if (a == "--sets") never.sets = std::stoul(v);
-    if (a == "--cache") never.cache_dir = v;
-    if (a == "--methods") never.methods = split_list(v);
-    if (a == "--nets") never.nets = split_list(v);
-    if (a == "--eps") {
-      never.eps.clear();
-      for (const auto& e : split_list(v)) never.eps.push_back(std::stod(e));
+    if (a == "--help" || a == "-h") {
+      std::printf("%s", usage);
+      return 0;
     }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "bench_float_verify: %s needs a value\n%s", a.c_str(), usage);
+      return 2;
+    }
+    const std::string v = argv[++i];
+    try {
+      if (a == "--timeout") timeout = std::stod(v);
+      else if (a == "--first") first_n = std::stoul(v);
+      else if (a == "--from") from = std::stoul(v);
+      else if (a == "--only") only = v;
+      else if (a == "--threads") threads = std::stoi(v);
+      else if (a == "--problems") never.problems = std::stoul(v);
+      else if (a == "--first-image") never.first_image = std::stoul(v);
+      else if (a == "--epochs") never.epochs = std::stoul(v);
+      else if (a == "--finetune") never.finetune = std::stoul(v);
+      else if (a == "--sets") never.sets = std::stoul(v);
+      else if (a == "--cache") never.cache_dir = v;
+      else if (a == "--methods") never.methods = split_list(v);
+      else if (a == "--nets") never.nets = split_list(v);
+      else if (a == "--eps") {
+        never.eps.clear();
+        for (const auto& e : split_list(v)) never.eps.push_back(std::stod(e));
+      } else {
+        std::fprintf(stderr, "bench_float_verify: unknown option %s\n%s", a.c_str(), usage);
+        return 2;
+      }
+    } catch (const std::logic_error&) {  // std::stod/stoul: not a number, or out of range
+      std::fprintf(stderr, "bench_float_verify: %s: '%s' is not a valid number\n", a.c_str(), v.c_str());
+      return 2;
+    }
+  }
+  if (!only.empty() && only != "acas" && only != "deeppoly" && only != "never") {
+    std::fprintf(stderr, "bench_float_verify: --only expects acas, deeppoly or never, not '%s'\n", only.c_str());
+    return 2;
   }
   int rc = 0;
   if (only.empty() || only == "deeppoly") {

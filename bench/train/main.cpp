@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iomanip>
 #include <iostream>
@@ -64,14 +65,30 @@ std::pair<double, double> torch_run(const std::string& arch, int batch, int thre
 
 int main(int argc, char** argv) {
   int epochs = 5, finetune = 2, threads = 2, batch = 64, torch_epochs = 1, only = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const int v = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--epochs")) epochs = v;
-    else if (!std::strcmp(argv[i], "--finetune")) finetune = v;
-    else if (!std::strcmp(argv[i], "--threads")) threads = v;
-    else if (!std::strcmp(argv[i], "--batch")) batch = v;
-    else if (!std::strcmp(argv[i], "--torch-epochs")) torch_epochs = v;
-    else if (!std::strcmp(argv[i], "--net")) only = v;
+  // Every option takes a non-negative integer; anything else stops before the long run starts.
+  const char* help = "usage: bench_train [--epochs E] [--finetune F] [--threads T] [--batch B] [--torch-epochs E] [--net 0|1|2]\n";
+  for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf("%s", help);
+      return 0;
+    }
+    char* end = nullptr;
+    const long v = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : -1;
+    if (i + 1 >= argc || *end != '\0' || v < 0 || v > 1000000) {
+      std::fprintf(stderr, "bench_train: %s needs a non-negative integer\n%s", argv[i], help);
+      return 2;
+    }
+    const int n = static_cast<int>(v);
+    if (!std::strcmp(argv[i], "--epochs")) epochs = n;
+    else if (!std::strcmp(argv[i], "--finetune")) finetune = n;
+    else if (!std::strcmp(argv[i], "--threads")) threads = n;
+    else if (!std::strcmp(argv[i], "--batch")) batch = n;
+    else if (!std::strcmp(argv[i], "--torch-epochs")) torch_epochs = n;
+    else if (!std::strcmp(argv[i], "--net")) only = n;
+    else {
+      std::fprintf(stderr, "bench_train: unknown option %s\n%s", argv[i], help);
+      return 2;
+    }
   }
   Eigen::setNbThreads(threads);
   Dataset train_set, test_set;
