@@ -8,14 +8,6 @@ namespace {
 
 using Relax = ReluRelaxation;
 
-// The same relaxation with the lower line parallel to the chord (a >= u/(u-l) z, CROWN's choice).
-std::vector<Relax> parallel_relax(std::vector<Relax> rel) {
-  for (Relax& r : rel)
-    for (Eigen::Index i = 0; i < r.lo_slope.size(); ++i)
-      if (r.up_off[i] != 0) r.lo_slope[i] = r.up_slope[i];
-  return rel;
-}
-
 // Lower bounds of the rows of (Lam x + c) over the box, widened outward.
 Vector concretise_lower(const Matrix& Lam, const Vector& c, const Box& box) {
   const Vector v = Lam.cwiseMax(0.0) * box.lo + Lam.cwiseMin(0.0) * box.hi + c;
@@ -98,7 +90,9 @@ DeepPolySpec spec_of(const Conjunction& c, std::size_t num_outputs) {
 DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySpec* spec, const ReluSplits* splits) {
   DeepPolyResult res;
   const std::size_t depth = chain.layers.size();
-  std::vector<Relax> rel;
+  // Per hidden layer, the area-minimising relaxation and the one with the lower line parallel to
+  // the chord (a >= u/(u-l) z, CROWN's choice); bounds keep the better of the two row by row.
+  std::vector<Relax> rel, par;
   Bounds a{box.lo, box.hi};  // bounds of the previous layer's ReLU outputs (or the input)
   for (std::size_t l = 0; l < depth; ++l) {
     const Dense& layer = chain.layers[l];
@@ -119,7 +113,7 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
           br[k] = layer.b[rows[static_cast<std::size_t>(k)]];
         }
         const Backsub bs = back_substitute(chain, rel, static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
-        const Backsub alt = back_substitute(chain, parallel_relax(rel), static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
+        const Backsub alt = back_substitute(chain, par, static_cast<int>(l) - 1, Wr, br, Wr, br, box, false);
         for (Eigen::Index k = 0; k < m; ++k) {
           const Eigen::Index i = rows[static_cast<std::size_t>(k)];
           z.lo[i] = std::max({z.lo[i], bs.lo[k], alt.lo[k]});
@@ -139,6 +133,7 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
     if (res.infeasible) return res;
     if (l + 1 < depth) {
       rel.push_back(relu_relaxation(z));
+      par.push_back(relu_relaxation(z, true));
       a = {z.lo.cwiseMax(0.0), z.hi.cwiseMax(0.0)};
     }
   }
@@ -155,7 +150,7 @@ DeepPolyResult deeppoly(const ReluChain& chain, const Box& box, const DeepPolySp
       // The specification rows are few: also try the lower relaxation parallel to the chord
       // (a >= u/(u-l) z, CROWN's choice) and keep, row by row, whichever bound is higher. Both are
       // sound relaxations, so the maximum is too.
-      Backsub alt = back_substitute(chain, parallel_relax(rel), static_cast<int>(depth) - 2, CW, cb, CW, cb, box, true);
+      Backsub alt = back_substitute(chain, par, static_cast<int>(depth) - 2, CW, cb, CW, cb, box, true);
       for (Eigen::Index r = 0; r < bs.lo.size(); ++r) {
         if (!(alt.lo[r] > bs.lo[r])) continue;
         bs.lo[r] = alt.lo[r];
