@@ -59,16 +59,15 @@ NodeOutcome process(const Network& net, const ReluChain& chain, const Property& 
         out.cex = std::move(cex);
         return out;
       }
-  // A few PGD steps from those points inside this domain: falsifying properties often have thin
-  // unsafe regions that the corners and centre of a domain miss long after the attack gave up.
-  if (!conj.empty())
-    if (auto cex = pgd(net, chain, p, ci, k, X, kDomainPgdSteps, &d.box)) {
-      out.cex = std::move(cex);
-      return out;
-    }
   if (conj.empty()) {  // the whole box is unsafe; the centre replays unless the box is empty
     out.cex = replay(net, p, d.box.center());
     out.closed = !out.cex.has_value();
+    return out;
+  }
+  // A few PGD steps from those points inside this domain: falsifying properties often have thin
+  // unsafe regions that the corners and centre of a domain miss long after the attack gave up.
+  if (auto cex = pgd(net, chain, p, ci, k, X, kDomainPgdSteps, &d.box)) {
+    out.cex = std::move(cex);
     return out;
   }
   if (!input_mode) {
