@@ -347,6 +347,7 @@ Columns resolve_columns(const CsvOptions& options, const std::vector<std::string
   };
   for (const auto c : cols.targets) claim(c);
   if (cols.label) claim(*cols.label);
+  for (const auto& i : options.ignore) claim(resolver.resolve(i));
   if (options.features.empty()) {
     for (std::size_t c = 0; c < width; ++c)
       if (!used[c]) cols.features.push_back(c);
@@ -416,43 +417,6 @@ Dataset build_csv_dataset(CsvValues&& v, const Columns& cols, const CsvOptions& 
   d.labels = std::move(v.labels);
   if (!d.labels.empty()) d.num_classes = *std::max_element(d.labels.begin(), d.labels.end()) + 1;
   return d;
-}
-
-// ---- selection --------------------------------------------------------------------------
-
-Dataset select(const Dataset& data, const std::vector<std::size_t>& idx) {
-  Dataset out;
-  out.name = data.name;
-  out.num_classes = data.num_classes;
-  const auto n = static_cast<Eigen::Index>(idx.size());
-  out.X.resize(data.X.rows(), n);
-  if (data.targets.size() > 0) out.targets.resize(data.targets.rows(), n);
-  if (data.raw) out.raw.emplace(data.raw->rows(), n);
-  for (Eigen::Index k = 0; k < n; ++k) {
-    const auto i = static_cast<Eigen::Index>(idx[static_cast<std::size_t>(k)]);
-    out.X.col(k) = data.X.col(i);
-    if (data.targets.size() > 0) out.targets.col(k) = data.targets.col(i);
-    if (data.raw) out.raw->col(k) = data.raw->col(i);
-    if (!data.labels.empty()) out.labels.push_back(data.labels[static_cast<std::size_t>(i)]);
-  }
-  return out;
-}
-
-// std::shuffle and uniform_int_distribution differ between standard libraries; a fixed
-// Fisher-Yates over raw mt19937_64 output keeps a seed's split identical everywhere.
-std::vector<std::size_t> shuffled_indices(std::size_t n, std::uint64_t seed) {
-  std::vector<std::size_t> idx(n);
-  std::iota(idx.begin(), idx.end(), std::size_t{0});
-  std::mt19937_64 rng(seed);
-  for (std::size_t i = n; i > 1; --i) {
-    const std::uint64_t bound = i;
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
-    std::uint64_t r;
-    do r = rng();
-    while (r >= limit);  // rejection keeps every position equally likely
-    std::swap(idx[i - 1], idx[static_cast<std::size_t>(r % bound)]);
-  }
-  return idx;
 }
 
 // ---- dataset specs ----------------------------------------------------------------------
@@ -608,6 +572,44 @@ Dataset subset(const Dataset& data, std::size_t first, std::size_t last) {
   std::vector<std::size_t> idx(last - first + 1);
   std::iota(idx.begin(), idx.end(), first);
   return select(data, idx);
+}
+
+Dataset select(const Dataset& data, const std::vector<std::size_t>& idx) {
+  Dataset out;
+  out.name = data.name;
+  out.num_classes = data.num_classes;
+  out.integer_features = data.integer_features;
+  for (const std::size_t i : idx)
+    if (i >= data.size()) throw InternalError("select: sample " + std::to_string(i) + " past the end of " + data.name);
+  const auto n = static_cast<Eigen::Index>(idx.size());
+  out.X.resize(data.X.rows(), n);
+  if (data.targets.size() > 0) out.targets.resize(data.targets.rows(), n);
+  if (data.raw) out.raw.emplace(data.raw->rows(), n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const auto i = static_cast<Eigen::Index>(idx[static_cast<std::size_t>(k)]);
+    out.X.col(k) = data.X.col(i);
+    if (data.targets.size() > 0) out.targets.col(k) = data.targets.col(i);
+    if (data.raw) out.raw->col(k) = data.raw->col(i);
+    if (!data.labels.empty()) out.labels.push_back(data.labels[static_cast<std::size_t>(i)]);
+  }
+  return out;
+}
+
+// std::shuffle and uniform_int_distribution differ between standard libraries; a fixed
+// Fisher-Yates over raw mt19937_64 output keeps a seed's split identical everywhere.
+std::vector<std::size_t> shuffled_indices(std::size_t n, std::uint64_t seed) {
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  for (std::size_t i = n; i > 1; --i) {
+    const std::uint64_t bound = i;
+    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
+    std::uint64_t r;
+    do r = rng();
+    while (r >= limit);  // rejection keeps every position equally likely
+    std::swap(idx[i - 1], idx[static_cast<std::size_t>(r % bound)]);
+  }
+  return idx;
 }
 
 std::pair<Dataset, Dataset> split(const Dataset& data, double validation_fraction, std::uint64_t seed) {

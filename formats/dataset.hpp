@@ -24,6 +24,9 @@ struct Dataset {
   Matrix targets;                      // outputs x samples (regression); empty for classification
   std::optional<Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic>> raw;  // integer features
   int num_classes = 0;                 // max label + 1 (0 for regression)
+  // One flag per feature (or empty: none declared): true when the feature only takes integer
+  // values, e.g. the 0/1 scene flags of MANNERS-DB, which a MILP must keep integer.
+  std::vector<bool> integer_features;
 
   std::size_t size() const { return static_cast<std::size_t>(X.cols()); }
   std::size_t features() const { return static_cast<std::size_t>(X.rows()); }
@@ -41,7 +44,8 @@ Dataset parse_idx(const std::string& image_bytes, const std::string& label_bytes
 
 struct CsvOptions {
   bool header = false;                  // first row names the columns
-  std::vector<std::string> features;    // column names (header) or 0-based indices; empty = all but label/targets
+  std::vector<std::string> features;    // column names (header) or 0-based indices; empty = all but label/targets/ignore
+  std::vector<std::string> ignore;      // columns that must exist but are never read
   // Label column, name or index. "" picks the default when `targets` is empty: the column named
   // "label" if the header has one, else column 0. With targets the default is no label.
   std::string label;
@@ -66,6 +70,13 @@ Dataset load_dataset(const std::string& spec, const std::string& split = "test")
 // Samples first..last inclusive ("--samples A:B" on the command line, as in "images 0-99").
 // Throws InputError when the range is empty or past the end.
 Dataset subset(const Dataset& data, std::size_t first, std::size_t last);
+
+// The samples idx[0], idx[1], ... in that order (indices must be below size()).
+Dataset select(const Dataset& data, const std::vector<std::size_t>& idx);
+
+// nncert's seeded permutation of 0..n-1 (Fisher-Yates over raw mt19937_64 output, so a seed
+// names the same order on every platform).
+std::vector<std::size_t> shuffled_indices(std::size_t n, std::uint64_t seed);
 
 // Random split by seed: returns {train, validation} with round(validation_fraction * size)
 // samples in the second (fraction in [0,1), train never empty). Both parts keep the original
