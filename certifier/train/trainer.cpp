@@ -253,82 +253,147 @@ double train_step(Network& net, Optimizer& opt, const Matrix& X, const std::vect
   return loss.value;
 }
 
+namespace {
+
+// The rows one run trains on (`order`, reshuffled every epoch) and the set it validates on: the
+// one given, or a seeded held-out part of the data (config.validation_split), or none.
+struct TrainingRows {
+  std::vector<std::size_t> order;
+  std::optional<Dataset> held_out;
+  const Dataset* validation = nullptr;
+};
+
+TrainingRows training_rows(const Dataset& data, const Dataset* validation, const TrainConfig& config,
+                           std::mt19937_64& rng) {
+  TrainingRows rows;
+  rows.order.resize(data.size());
+  for (std::size_t i = 0; i < rows.order.size(); ++i) rows.order[i] = i;
+  rows.validation = validation;
+  const auto held_out = static_cast<std::size_t>(std::floor(config.validation_split * static_cast<double>(data.size())));
+  if (held_out > 0) {
+    shuffle(rows.order, rng);
+    const auto cut = rows.order.begin() + static_cast<std::ptrdiff_t>(held_out);
+    rows.held_out = take(data, std::vector<std::size_t>(rows.order.begin(), cut));
+    rows.order.erase(rows.order.begin(), cut);
+    rows.validation = &*rows.held_out;
+  }
+  return rows;
+}
+
+// Best-so-far bookkeeping and the stopping decision (TrainConfig::patience, initial_baseline).
+class EarlyStopping {
+ public:
+  EarlyStopping(const TrainConfig& config, const Network& initial, const Dataset* validation, TrainResult& result)
+      : config_(config), keep_best_(config.patience > 0 || config.initial_baseline), best_net_(initial) {
+    if (!config.initial_baseline) return;
+    best_ = evaluate_dataset(initial, *validation, config).loss;
+    result.initial_val_loss = best_;
+  }
+
+  // Returns true when training should stop after this epoch.
+  bool observe(const EpochStats& s, const Network& net, TrainResult& result) {
+    const double monitored = s.val_loss ? *s.val_loss : s.train_loss;
+    if (monitored < best_) {
+      best_ = monitored;
+      since_best_ = 0;
+      result.best_epoch = s.epoch;
+      if (keep_best_) best_net_ = net;
+      return false;
+    }
+    if (config_.patience == 0) return false;
+    ++since_best_;
+    return config_.initial_baseline ? since_best_ > config_.patience : since_best_ >= config_.patience;
+  }
+
+  Network result(Network&& last) { return keep_best_ ? std::move(best_net_) : std::move(last); }
+
+ private:
+  const TrainConfig& config_;
+  bool keep_best_;
+  Network best_net_;
+  double best_ = std::numeric_limits<double>::infinity();
+  std::size_t since_best_ = 0;
+};
+
+// One epoch over `order` (shuffled first): the batches, then the validation loss.
+EpochStats run_epoch(Network& net, Optimizer& opt, const Dataset& data, const Matrix& targets, TrainingRows& rows,
+                     std::mt19937_64& rng, std::size_t epoch, const TrainConfig& config,
+                     const std::vector<WeightMask>& masks, const TrainHooks& hooks) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool regression = config.loss == LossKind::MeanSquaredError;
+  const bool bn = has_batch_norm(net);
+  const std::vector<std::size_t>& order = rows.order;
+  const std::size_t batches = (order.size() + config.batch - 1) / config.batch;
+  const double lr = learning_rate(config, epoch);
+  shuffle(rows.order, rng);
+  double loss_sum = 0;
+  std::size_t seen = 0, correct = 0;
+  for (std::size_t b = 0; b < batches; ++b) {
+    const std::size_t first = b * config.batch;
+    const std::size_t count = std::min(config.batch, order.size() - first);
+    // Batch statistics of a single sample are degenerate (PyTorch refuses them): skip it.
+    if (bn && count < 2) continue;
+    const Batch batch = gather(data, targets, regression, order, first, count);
+    const double loss = train_step(net, opt, batch.X, batch.labels, batch.targets, config, lr, masks, hooks);
+    if (!std::isfinite(loss))
+      throw InputError("training", "epoch " + std::to_string(epoch + 1) + " batch " + std::to_string(b + 1),
+                       "the loss is not finite (lower --lr?)");
+    loss_sum += loss * static_cast<double>(count);
+    seen += count;
+    if (!regression) correct += count_correct(opt.outputs, batch.labels);
+    if (hooks.on_batch) hooks.on_batch(b + 1, batches);
+  }
+  EpochStats s;
+  s.epoch = epoch + 1;
+  s.lr = lr;
+  s.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;
+  s.train_accuracy = seen && !regression ? static_cast<double>(correct) / static_cast<double>(seen) : 0;
+  if (rows.validation) {
+    const Evaluation e = evaluate_dataset(net, *rows.validation, config);
+    s.val_loss = e.loss;
+    if (!regression) s.val_accuracy = e.accuracy;
+  }
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+}  // namespace
+
 TrainResult train(const Network& initial, const Dataset& data, const TrainConfig& config,
                   const std::vector<WeightMask>& masks, const TrainHooks& hooks) {
-  check_training_input(initial, data, config);
-  const std::size_t outputs = output_size(initial);
-  const bool regression = config.loss == LossKind::MeanSquaredError;
-  const Matrix targets = regression ? regression_targets(data, outputs) : Matrix();
+  return train(initial, data, nullptr, config, masks, hooks);
+}
 
-  // Validation split: a seeded permutation, the first `held_out` indices are held out.
-  std::mt19937_64 rng(config.seed ^ 0x6e6e636572742d74ULL);
-  std::vector<std::size_t> order(data.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const auto held_out = static_cast<std::size_t>(std::floor(config.validation_split * static_cast<double>(data.size())));
-  std::optional<Dataset> validation;
-  if (held_out > 0) {
-    shuffle(order, rng);
-    validation = take(data, std::vector<std::size_t>(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(held_out)));
-    order.erase(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(held_out));
+TrainResult train(const Network& initial, const Dataset& data, const Dataset* validation, const TrainConfig& config,
+                  const std::vector<WeightMask>& masks, const TrainHooks& hooks) {
+  check_training_input(initial, data, config);
+  if (validation) {
+    if (config.validation_split > 0)
+      throw InputError("--val-split", std::to_string(config.validation_split),
+                       "expected no validation split when a validation set is given");
+    if (validation->size() > 0) check_training_input(initial, *validation, config);
   }
+  const Matrix targets = config.loss == LossKind::MeanSquaredError ? regression_targets(data, output_size(initial)) : Matrix();
+  std::mt19937_64 rng(config.seed ^ 0x6e6e636572742d74ULL);
+  TrainingRows rows = training_rows(data, validation && validation->size() > 0 ? validation : nullptr, config, rng);
+  if (config.initial_baseline && !rows.validation)
+    throw InputError("training", "validation", "early stopping from the untrained network needs a validation set");
 
   TrainResult result;
   Network net = initial;
   apply_masks(net, masks);
   Optimizer opt(config.adam, net);
-  const bool bn = has_batch_norm(net);
-  const std::size_t batches = (order.size() + config.batch - 1) / config.batch;
-  double best = std::numeric_limits<double>::infinity();
-  std::size_t since_best = 0;
-  Network best_net = net;
-
+  EarlyStopping stopping(config, net, rows.validation, result);
   for (std::size_t epoch = 0; epoch < config.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const double lr = learning_rate(config, epoch);
-    shuffle(order, rng);
-    double loss_sum = 0;
-    std::size_t seen = 0, correct = 0;
-    for (std::size_t b = 0; b < batches; ++b) {
-      const std::size_t first = b * config.batch;
-      const std::size_t count = std::min(config.batch, order.size() - first);
-      // Batch statistics of a single sample are degenerate (PyTorch refuses them): skip it.
-      if (bn && count < 2) continue;
-      const Batch batch = gather(data, targets, regression, order, first, count);
-      const double loss = train_step(net, opt, batch.X, batch.labels, batch.targets, config, lr, masks, hooks);
-      if (!std::isfinite(loss))
-        throw InputError("training", "epoch " + std::to_string(epoch + 1) + " batch " + std::to_string(b + 1),
-                         "the loss is not finite (lower --lr?)");
-      const Matrix& Y = opt.outputs;
-      loss_sum += loss * static_cast<double>(count);
-      seen += count;
-      if (!regression) correct += count_correct(Y, batch.labels);
-      if (hooks.on_batch) hooks.on_batch(b + 1, batches);
-    }
-    EpochStats s;
-    s.epoch = epoch + 1;
-    s.lr = lr;
-    s.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;
-    s.train_accuracy = seen && !regression ? static_cast<double>(correct) / static_cast<double>(seen) : 0;
-    if (validation) {
-      const Evaluation e = evaluate_dataset(net, *validation, config);
-      s.val_loss = e.loss;
-      if (!regression) s.val_accuracy = e.accuracy;
-    }
-    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const EpochStats s = run_epoch(net, opt, data, targets, rows, rng, epoch, config, masks, hooks);
     result.history.push_back(s);
     if (hooks.on_epoch) hooks.on_epoch(s);
-    const double monitored = s.val_loss ? *s.val_loss : s.train_loss;
-    if (monitored < best) {
-      best = monitored;
-      since_best = 0;
-      result.best_epoch = s.epoch;
-      if (config.patience > 0) best_net = net;
-    } else if (config.patience > 0 && ++since_best >= config.patience) {
+    if (stopping.observe(s, net, result)) {
       result.stopped_early = true;
       break;
     }
   }
-  result.network = config.patience > 0 ? std::move(best_net) : std::move(net);
+  result.network = stopping.result(std::move(net));
   return result;
 }
 

@@ -36,6 +36,13 @@ struct TrainConfig {
   LossKind loss = LossKind::CrossEntropy;
   Vector class_weights;         // CrossEntropy: one per class, empty = uniform
   double bn_momentum = 0.1;     // running statistics, PyTorch convention
+  // Early stopping as the CEGIS paper's code does it (Zavatteri et al. ECAI'24; MANNERS-DB
+  // README): the best-so-far starts at the untrained network's validation loss, so the initial
+  // network is returned when no epoch beats it; the best network is always the one returned;
+  // training stops once the non-improving-epoch counter exceeds `patience` (patience + 1 such
+  // epochs). Needs a validation set. Off: the best starts at +inf, training stops after
+  // `patience` non-improving epochs, and the last network is returned when patience is 0.
+  bool initial_baseline = false;
 };
 
 // A 0/1 mask on the weight matrix of the Dense layer `layer`: masked weights stay zero.
@@ -48,7 +55,7 @@ struct EpochStats {
   std::size_t epoch = 0;  // 1-based
   double lr = 0;
   double train_loss = 0, train_accuracy = 0;  // running averages over the epoch's batches (train mode)
-  std::optional<double> val_loss, val_accuracy;  // eval mode, when there is a validation split
+  std::optional<double> val_loss, val_accuracy;  // eval mode, when there is a validation set
   double seconds = 0;
 };
 
@@ -64,8 +71,9 @@ struct TrainHooks {
 struct TrainResult {
   Network network;  // the best epoch's weights when early stopping is on, else the last
   std::vector<EpochStats> history;
-  std::size_t best_epoch = 0;
+  std::size_t best_epoch = 0;  // 0 with initial_baseline: no epoch beat the untrained network
   bool stopped_early = false;
+  std::optional<double> initial_val_loss;  // with initial_baseline: the untrained network's
 };
 
 // Checks that `net` and `data` fit together and the config is usable; throws InputError naming
@@ -90,6 +98,11 @@ double train_step(Network& net, Optimizer& opt, const Matrix& X, const std::vect
                   const TrainHooks& hooks = {});
 
 TrainResult train(const Network& initial, const Dataset& data, const TrainConfig& config,
+                  const std::vector<WeightMask>& masks = {}, const TrainHooks& hooks = {});
+// The same with a held-out validation set given (e.g. a column spec's validation part) instead
+// of config.validation_split, which must then be 0; nullptr = the overload above. Early stopping
+// and EpochStats::val_loss use `validation`.
+TrainResult train(const Network& initial, const Dataset& data, const Dataset* validation, const TrainConfig& config,
                   const std::vector<WeightMask>& masks = {}, const TrainHooks& hooks = {});
 
 // Learning rate of epoch `epoch` (0-based) under the config's schedule.
