@@ -1,5 +1,6 @@
-// `nncert eval MODEL --data SPEC`: accuracy, per-class accuracy and confusion matrix (or MSE for
-// regression) of the float network or, when present, the quantized network on exact integers.
+// `nncert eval MODEL --data SPEC [--columns COLUMNS]`: accuracy, per-class accuracy and confusion
+// matrix (or MSE for regression; with a column spec, on its test part) of the float network or,
+// when present, the quantized network on exact integers.
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/progress.hpp"
@@ -17,7 +18,7 @@ namespace nncert::cli {
 namespace {
 
 struct EvalOptions {
-  std::string model, data, samples, outputs, network = "auto";
+  std::string model, data, columns, samples, outputs, network = "auto";
 };
 
 // Outputs of every sample (outputs x N), as doubles; exact integers for the quantized network.
@@ -131,6 +132,7 @@ Command add_eval(CLI::App& parent, const Globals& globals) {
   sub->add_option("model", o->model, "Model file (.onnx or .nnc)")->required();
   sub->add_option("--data", o->data, "fashion-mnist, fashion-mnist-train, an IDX images file, or a CSV file")
       ->required();
+  sub->add_option("--columns", o->columns, "Column spec (TOML) of a CSV regression dataset: evaluates its test part");
   sub->add_option("--samples", o->samples, "Sample range A:B (inclusive)");
   sub->add_option("--outputs", o->outputs, "Write one CSV row per sample: index, label, predicted, outputs");
   sub->add_option("--network", o->network, "Which network to run: auto (quantized if present), float, quantized")
@@ -140,7 +142,8 @@ Command add_eval(CLI::App& parent, const Globals& globals) {
             const bool quantized = o->network == "quantized" || (o->network == "auto" && m.qnetwork);
             if (quantized && !m.qnetwork) throw InputError(o->model, "model", "has no quantized network");
             const auto [data, first] =
-                select_samples(o->data, o->samples, quantized ? m.qnetwork->input_size : m.network.input_size);
+                select_samples(o->data, o->samples, quantized ? m.qnetwork->input_size : m.network.input_size,
+                               o->columns, globals.seed);
             const Matrix Y = run_network(m, quantized, data, globals);
             if (!o->outputs.empty()) write_outputs(o->outputs, data, first, Y, quantized);
             std::ostringstream text;
@@ -149,6 +152,7 @@ Command add_eval(CLI::App& parent, const Globals& globals) {
                  << data.size() << ")\n";
             nlohmann::json doc{{"model", o->model}, {"network", quantized ? "quantized" : "float"},
                                {"data", data.name}, {"first", first}};
+            if (!o->columns.empty()) doc["columns"] = o->columns;
             doc["result"] = data.labels.empty() ? regression_report(data, Y, text) : classification_report(data, Y, text);
             emit(globals, doc, text.str());
             return 0;

@@ -1,10 +1,13 @@
 // `nncert train --arch 784:64:32:16:10 --bn --data fashion-mnist --epochs N -o net.nnc`: builds
-// an MLP (He init by --seed), trains it with Adam and saves it with its provenance.
+// an MLP (He init by --seed), trains it with Adam and saves it with its provenance. With
+// `--columns SPEC` the CSV is read by a column spec whose split gives the validation set (early
+// stopping) and the test set (test MSE in the report).
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/training_session.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/train/architecture.hpp"
+#include "formats/column_spec.hpp"
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"
 
@@ -15,7 +18,7 @@ namespace nncert::cli {
 namespace {
 
 struct TrainCliOptions {
-  std::string arch, data, test_data, output;
+  std::string arch, data, columns, test_data, output;
   bool bn = false, fold = false;
   TrainingOptions training;
 };
@@ -28,6 +31,49 @@ void check_output_path(const std::string& path) {
     throw InputError(path, "output", "expected a .nnc or .onnx file name");
 }
 
+// What the run trains, validates and tests on.
+struct TrainingData {
+  Dataset train;
+  std::optional<Dataset> validation, test;
+};
+
+TrainingData load_training_data(const TrainCliOptions& o, std::uint64_t seed) {
+  TrainingData d;
+  if (o.columns.empty()) {
+    d.train = load_dataset(o.data, "train");
+    d.test = o.test_data.empty() ? test_split_for(o.data) : std::optional<Dataset>(load_dataset(o.test_data, "test"));
+    return d;
+  }
+  const ColumnSpec spec = load_column_spec(o.columns);
+  DataSplit split = load_csv_split(o.data, spec, seed);
+  d.train = std::move(split.train);
+  if (split.validation.size() > 0) d.validation = std::move(split.validation);
+  if (split.test.size() > 0 && !o.test_data.empty())
+    throw InputError("--test-data", o.test_data, "expected no test data: the column spec " + o.columns + " has a test part");
+  if (split.test.size() > 0) d.test = std::move(split.test);
+  if (!o.test_data.empty()) d.test = load_csv_columns(o.test_data, spec);
+  return d;
+}
+
+// The trained network with its provenance (dataset, training config, seed).
+Model trained_model(const TrainCliOptions& o, const Network& net, const Dataset& data, const TrainConfig& config,
+                    std::uint64_t seed) {
+  Model model;
+  model.network = o.fold ? fold(net) : net;
+  model.provenance.source = "train";
+  model.provenance.dataset = o.data;
+  model.provenance.dataset_digest = dataset_digest(data);
+  nlohmann::json cfg = config_json(config);
+  cfg["architecture"] = o.arch;
+  cfg["batch_norm"] = o.bn;
+  cfg["init"] = "he-normal";
+  cfg["folded"] = o.fold;
+  if (!o.columns.empty()) cfg["columns"] = o.columns;
+  model.provenance.training_config = cfg.dump();
+  model.provenance.seed = seed;
+  return model;
+}
+
 }  // namespace
 
 Command add_train(CLI::App& parent, const Globals& globals) {
@@ -38,19 +84,23 @@ Command add_train(CLI::App& parent, const Globals& globals) {
   sub->add_flag("--fold", o->fold, "Save with every BatchNorm folded into its Dense layer (same function; not slimmable)");
   sub->add_option("--data", o->data, "fashion-mnist (its training split), an IDX images file, or a CSV file")
       ->required();
-  sub->add_option("--test-data", o->test_data, "Held-out data to report accuracy on (default: fashion-mnist's test split)");
+  sub->add_option("--columns", o->columns,
+                  "Column spec (TOML) of a CSV regression dataset: inputs, targets, scaling, train/validation/test split");
+  sub->add_option("--test-data", o->test_data,
+                  "Held-out data to report accuracy on (default: fashion-mnist's test split, or the column spec's)");
   sub->add_option("-o,--output", o->output, "Output model (.nnc keeps provenance; .onnx the network only)")->required();
   add_training_options(sub, o->training, "--epochs");
   return {sub, [o, &globals] {
             check_output_path(o->output);
             const std::vector<std::size_t> widths = parse_architecture(o->arch);
-            Dataset data = load_dataset(o->data, "train");
+            TrainingData parts = load_training_data(*o, globals.seed);
+            Dataset& data = parts.train;
             data.raw.reset();  // integer pixels are for quantized networks: halve the peak memory
             const TrainConfig config = make_config(o->training, data, globals.seed);
             const Network initial = make_mlp(widths, o->bn, globals.seed);
             check_training_input(initial, data, config);
-            std::optional<Dataset> test = o->test_data.empty() ? test_split_for(o->data)
-                                                               : std::optional<Dataset>(load_dataset(o->test_data, "test"));
+            const std::optional<Dataset>& test = parts.test;
+            const Dataset* validation = parts.validation ? &*parts.validation : nullptr;
             if (test && test->features() != initial.input_size)
               throw InputError(test->name, "features",
                                "has " + std::to_string(test->features()) + " features, the architecture expects " +
@@ -58,27 +108,20 @@ Command add_train(CLI::App& parent, const Globals& globals) {
 
             nlohmann::json doc{{"command", "train"}, {"architecture", o->arch}, {"batch_norm", o->bn},
                                {"data", o->data}, {"output", o->output}, {"seed", globals.seed}};
+            if (!o->columns.empty()) doc["columns"] = o->columns;
             std::ostream& text = human_out(globals);
             text << "training " << o->arch << (o->bn ? " with BatchNorm" : "") << " on " << data.name << " ("
-                 << data.size() << " samples), " << config.epochs << " epochs, batch " << config.batch << "\n";
-            const TrainResult r = run_training(initial, data, config, {}, o->training, globals, doc);
+                 << data.size() << " samples"
+                 << (validation ? ", validation " + std::to_string(validation->size()) : std::string()) << "), "
+                 << config.epochs << " epochs, batch " << config.batch << "\n";
+            const TrainResult r = run_training(initial, data, config, {}, o->training, globals, doc, validation);
 
             std::ostringstream summary;
             doc["train"] = evaluation_json(r.network, data, config, "train", summary);
+            if (validation) doc["validation"] = evaluation_json(r.network, *validation, config, "validation", summary);
             if (test) doc["test"] = evaluation_json(r.network, *test, config, "test", summary);
 
-            Model model;
-            model.network = o->fold ? fold(r.network) : r.network;
-            model.provenance.source = "train";
-            model.provenance.dataset = o->data;
-            model.provenance.dataset_digest = dataset_digest(data);
-            nlohmann::json cfg = config_json(config);
-            cfg["architecture"] = o->arch;
-            cfg["batch_norm"] = o->bn;
-            cfg["init"] = "he-normal";
-            cfg["folded"] = o->fold;
-            model.provenance.training_config = cfg.dump();
-            model.provenance.seed = globals.seed;
+            const Model model = trained_model(*o, r.network, data, config, globals.seed);
             std::string dropped;
             save_model(model, o->output, &dropped);
             summary << "saved " << o->output << (dropped.empty() ? "" : " (without " + dropped + ")") << "\n";

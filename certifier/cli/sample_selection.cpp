@@ -1,6 +1,7 @@
 #include "certifier/cli/sample_selection.hpp"
 
 #include "certifier/core/error.hpp"
+#include "formats/column_spec.hpp"
 
 #include <charconv>
 #include <string_view>
@@ -22,8 +23,19 @@ std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec) 
   return {a, b};
 }
 
-SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs) {
-  SampleSelection s{load_dataset(data_spec, "test"), 0};
+namespace {
+
+Dataset column_spec_test_part(const std::string& csv, const std::string& columns, std::uint64_t seed) {
+  Dataset test = load_csv_split(csv, load_column_spec(columns), seed).test;
+  if (test.size() == 0) throw InputError(columns, "[split]", "expected a test part (test = a count or a fraction)");
+  return test;
+}
+
+}  // namespace
+
+SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs,
+                               const std::string& columns, std::uint64_t seed) {
+  SampleSelection s{columns.empty() ? load_dataset(data_spec, "test") : column_spec_test_part(data_spec, columns, seed), 0};
   if (!samples.empty()) {
     const auto [a, b] = parse_sample_range(samples);
     if (b >= s.data.size())

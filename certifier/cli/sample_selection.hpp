@@ -20,8 +20,10 @@ struct SampleSelection {
 };
 
 // The test split of `data_spec` restricted to `samples` (all when empty), its width checked
-// against the model's `inputs`.
-SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs);
+// against the model's `inputs`. With a column spec (`columns`, a TOML file) the CSV is read by
+// it and the test split is the spec's test part (split by `seed` unless the spec fixes it).
+SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs,
+                               const std::string& columns = "", std::uint64_t seed = 0);
 
 // InputError unless raw sample `i` of `data` (dataset index `id`) lies on the QNN's input grid:
 // the exact verifiers reason about grid points only.

@@ -34,6 +34,9 @@ void add_training_options(CLI::App* sub, TrainingOptions& o, const std::string& 
       ->capture_default_str();
   sub->add_option("--slim-l1", o.slim_l1, "L1 penalty on BatchNorm gammas (network slimming)")->capture_default_str();
   sub->add_option("--bn-momentum", o.bn_momentum, "BatchNorm running-statistics momentum")->capture_default_str();
+  sub->add_flag("--stop-from-initial", o.stop_from_initial,
+               "Early stopping as in the CEGIS paper: the untrained network's validation loss is the first best "
+               "(it is returned when no epoch beats it), stop after patience + 1 epochs without improvement");
   sub->add_option("--threads", o.threads, "Threads for the matrix work (0 = every core; 1 is faster on a busy machine)")
       ->capture_default_str();
 }
@@ -62,6 +65,7 @@ TrainConfig make_config(const TrainingOptions& o, const Dataset& data, std::uint
   c.step_gamma = o.step_gamma;
   c.loss = o.loss == "mse" ? LossKind::MeanSquaredError : LossKind::CrossEntropy;
   c.bn_momentum = o.bn_momentum;
+  c.initial_baseline = o.stop_from_initial;
   if (!o.class_weights.empty() && o.class_weights != "none") {
     if (data.labels.empty()) throw InputError("--class-weights", o.class_weights, "needs a classification dataset");
     int classes = data.num_classes;
@@ -86,7 +90,8 @@ nlohmann::json config_json(const TrainConfig& c) {
                    {"patience", c.patience},
                    {"schedule", to_string(c.schedule)},
                    {"loss", to_string(c.loss)},
-                   {"bn_momentum", c.bn_momentum}};
+                   {"bn_momentum", c.bn_momentum},
+                   {"stop_from_initial", c.initial_baseline}};
   if (c.schedule == Schedule::Step) {
     j["step_size"] = c.step_size;
     j["step_gamma"] = c.step_gamma;
@@ -98,7 +103,7 @@ nlohmann::json config_json(const TrainConfig& c) {
 
 TrainResult run_training(const Network& initial, const Dataset& data, const TrainConfig& config,
                          const std::vector<WeightMask>& masks, const TrainingOptions& o, const Globals& globals,
-                         nlohmann::json& doc) {
+                         nlohmann::json& doc, const Dataset* validation) {
   const int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Eigen::setNbThreads(threads);
   std::ostream& text = human_out(globals);
@@ -123,7 +128,7 @@ TrainResult run_training(const Network& initial, const Dataset& data, const Trai
     line << std::setprecision(2) << "  lr " << std::defaultfloat << s.lr << std::fixed << "  " << s.seconds << " s\n";
     text << line.str() << std::flush;
   };
-  TrainResult r = train(initial, data, config, masks, hooks);
+  TrainResult r = train(initial, data, validation, config, masks, hooks);
   nlohmann::json history = nlohmann::json::array();
   for (const EpochStats& s : r.history) {
     nlohmann::json e{{"epoch", s.epoch}, {"lr", s.lr}, {"loss", s.train_loss}, {"seconds", s.seconds}};
@@ -135,7 +140,9 @@ TrainResult run_training(const Network& initial, const Dataset& data, const Trai
   doc["history"] = history;
   doc["training"] = {{"config", config_json(config)}, {"threads", threads}, {"best_epoch", r.best_epoch},
                      {"stopped_early", r.stopped_early}, {"epochs_run", r.history.size()}};
+  if (r.initial_val_loss) doc["training"]["initial_val_loss"] = *r.initial_val_loss;
   if (r.stopped_early) text << "early stop: best epoch " << r.best_epoch << "\n";
+  if (r.initial_val_loss && r.best_epoch == 0) text << "no epoch beat the untrained network: it is the result\n";
   return r;
 }
 
@@ -143,8 +150,10 @@ nlohmann::json evaluation_json(const Network& net, const Dataset& data, const Tr
                                const std::string& what, std::ostream& text) {
   const Evaluation e = evaluate_dataset(net, data, config);
   nlohmann::json j{{"data", data.name}, {"samples", data.size()}, {"loss", e.loss}};
-  text << std::fixed << std::setprecision(4) << what << " (" << data.name << ", " << data.size()
-       << " samples): loss " << e.loss;
+  const bool mse = config.loss == LossKind::MeanSquaredError;
+  if (mse) j["mse"] = e.loss;
+  text << std::fixed << std::setprecision(mse ? 5 : 4) << what << " (" << data.name << ", " << data.size()
+       << " samples): " << (mse ? "mse " : "loss ") << e.loss;
   if (config.loss == LossKind::CrossEntropy || !data.labels.empty()) {
     j["accuracy"] = e.accuracy;
     nlohmann::json per_class = nlohmann::json::array();

@@ -17,6 +17,7 @@ struct TrainingOptions {
   double weight_decay = 0, val_split = 0, slim_l1 = 0, bn_momentum = 0.1, step_gamma = 0.1;
   std::string schedule = "constant", class_weights, loss = "ce";
   int threads = 0;  // 0 = every core
+  bool stop_from_initial = false;  // TrainConfig::initial_baseline
 };
 
 // Registers the options; `epochs_flag` is "--epochs" for train and "--finetune" for prune.
@@ -26,14 +27,16 @@ void add_training_options(CLI::App* sub, TrainingOptions& o, const std::string& 
 TrainConfig make_config(const TrainingOptions& o, const Dataset& data, std::uint64_t seed);
 
 // Trains with a progress bar (TTY, not --json) and one human line per epoch; fills
-// doc["history"] and doc["training"]. Sets the thread count first.
+// doc["history"] and doc["training"]. Sets the thread count first. `validation`: a held-out set
+// given (a column spec's validation part) instead of --val-split; nullptr = none.
 TrainResult run_training(const Network& initial, const Dataset& data, const TrainConfig& config,
                          const std::vector<WeightMask>& masks, const TrainingOptions& o, const Globals& globals,
-                         nlohmann::json& doc);
+                         nlohmann::json& doc, const Dataset* validation = nullptr);
 
 nlohmann::json config_json(const TrainConfig& config);
 
-// Evaluation of `net` on `data` as JSON (loss, accuracy, per-class accuracy) plus a human line.
+// Evaluation of `net` on `data` as JSON (loss, accuracy, per-class accuracy; mse for the MSE
+// loss) plus a human line.
 nlohmann::json evaluation_json(const Network& net, const Dataset& data, const TrainConfig& config,
                                const std::string& what, std::ostream& text);
 
