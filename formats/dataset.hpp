@@ -45,12 +45,12 @@ Dataset parse_idx(const std::string& image_bytes, const std::string& label_bytes
 struct CsvOptions {
   bool header = false;                  // first row names the columns
   std::vector<std::string> features;    // column names (header) or 0-based indices; empty = all but label/targets/ignore
-  std::vector<std::string> ignore;      // columns that must exist but are never read
   // Label column, name or index. "" picks the default when `targets` is empty: the column named
   // "label" if the header has one, else column 0. With targets the default is no label.
   std::string label;
   std::vector<std::string> targets;     // regression target columns (names or indices)
   double scale = 0;                     // divide features by this (0 = 255 if all features are integers in 0..255, else 1)
+  std::vector<std::string> ignore;      // columns that must exist but are never read
 };
 // Cells are comma-separated numbers (std::from_chars syntax, optionally double-quoted and
 // space-padded); NaN/Inf, ragged rows and an empty file are errors. At most 10^7 rows,

@@ -262,7 +262,7 @@ TEST(Csv, HeaderWithNamedAndIndexedColumns) {
   o.features = {"b \"x\""};  // a quoted header name, unescaped
   o.label = "c";
   o.scale = 4;
-  const Dataset e = parse_csv("x,y,label,c\n1,2,3,4\n", {true, {}, "", {}, 0}, "h2.csv");
+  const Dataset e = parse_csv("x,y,label,c\n1,2,3,4\n", {true, {}, "", {}, 0, {}}, "h2.csv");
   EXPECT_EQ(e.labels, (std::vector<int>{3}));
   EXPECT_EQ(e.features(), 3u);
   expect_input_error([&] { parse_csv(text, o, "h.csv"); }, "h.csv", {"2:9", "label"});  // -1.5 is no label
@@ -319,15 +319,15 @@ TEST(Csv, BadInputNamesLineAndColumn) {
   expect_input_error([&] { parse_csv("1,2,\"3\n", {}, f); }, f, {"1:5", "quote"});
   expect_input_error([&] { parse_csv("", {}, f); }, f, {"1:1", "empty"});
   expect_input_error([&] { parse_csv("\n\n", {}, f); }, f, {"empty"});
-  expect_input_error([&] { parse_csv("a,b\n", {true, {}, "", {}, 0}, f); }, f, {"2:1", "after the header"});
+  expect_input_error([&] { parse_csv("a,b\n", {true, {}, "", {}, 0, {}}, f); }, f, {"2:1", "after the header"});
   expect_input_error([&] { parse_csv("-1,2\n", {}, f); }, f, {"1:1", "label"});
   expect_input_error([&] { parse_csv("1.5,2\n", {}, f); }, f, {"1:1", "label"});
   expect_input_error([&] { parse_csv("1\n", {}, f); }, f, {"feature"});
-  expect_input_error([&] { parse_csv("a,b\n1,2\n", {true, {"zz"}, "", {}, 0}, f); }, f, {"line 1", "\"zz\""});
-  expect_input_error([&] { parse_csv("1,2\n", {false, {"b"}, "", {}, 0}, f); }, f, {"index"});
-  expect_input_error([&] { parse_csv("1,2\n", {false, {"5"}, "", {}, 0}, f); }, f, {"below 2"});
-  expect_input_error([&] { parse_csv("1,2\n", {false, {"0"}, "", {}, 0}, f); }, f, {"twice"});
-  expect_input_error([&] { parse_csv("1,2\n", {false, {}, "", {}, -1}, f); }, f, {"scale"});
+  expect_input_error([&] { parse_csv("a,b\n1,2\n", {true, {"zz"}, "", {}, 0, {}}, f); }, f, {"line 1", "\"zz\""});
+  expect_input_error([&] { parse_csv("1,2\n", {false, {"b"}, "", {}, 0, {}}, f); }, f, {"index"});
+  expect_input_error([&] { parse_csv("1,2\n", {false, {"5"}, "", {}, 0, {}}, f); }, f, {"below 2"});
+  expect_input_error([&] { parse_csv("1,2\n", {false, {"0"}, "", {}, 0, {}}, f); }, f, {"twice"});
+  expect_input_error([&] { parse_csv("1,2\n", {false, {}, "", {}, -1, {}}, f); }, f, {"scale"});
   TempDir tmp;
   const auto missing = (tmp / "missing.csv").string();
   expect_input_error([&] { load_csv(missing, {}); }, missing, {"no such file"});
