@@ -100,16 +100,30 @@ class Reader {
   int line_ = 1, col_ = 1;
 };
 
+// The four kinds of variable: X_i, Y_i and the second copy's Xp_i, Yp_i.
+enum VarKind : std::size_t { kX, kY, kXp, kYp, kKinds };
+constexpr const char* kPrefix[kKinds] = {"X_", "Y_", "Xp_", "Yp_"};
+
+struct VarName {
+  VarKind kind;
+  std::size_t index;
+  bool input() const { return kind == kX || kind == kXp; }
+};
+
 struct Linear {
-  std::map<std::size_t, double> x, y;
+  std::map<std::size_t, double> v[kKinds];
   double c = 0;
   Linear& add(const Linear& o, double k) {
-    for (auto [i, v] : o.x) x[i] += k * v;
-    for (auto [i, v] : o.y) y[i] += k * v;
+    for (std::size_t kind = 0; kind < kKinds; ++kind)
+      for (auto [i, coef] : o.v[kind]) v[kind][i] += k * coef;
     c += k * o.c;
     return *this;
   }
-  bool constant() const { return x.empty() && y.empty(); }
+  bool constant() const {
+    for (const auto& m : v)
+      if (!m.empty()) return false;
+    return true;
+  }
 };
 
 using Dnf = std::vector<std::vector<VnnlibAtom>>;
@@ -142,6 +156,12 @@ class Parser {
     VnnlibSpec spec;
     spec.num_inputs = exp_in_ ? exp_in_ : num_x_;
     spec.num_outputs = exp_out_ ? exp_out_ : num_y_;
+    spec.copies = second_copy_ ? 2 : 1;
+    if (!integer_.empty()) {
+      spec.integer_x.assign(spec.num_inputs, false);
+      if (second_copy_) spec.integer_xp.assign(spec.num_inputs, false);
+      for (const VarName& v : integer_) (v.kind == kX ? spec.integer_x : spec.integer_xp)[v.index] = true;
+    }
     spec.terms = std::move(all);
     return spec;
   }
@@ -152,31 +172,43 @@ class Parser {
   void declare(const Node& n) {
     if (n.list.size() != 3 || n.list[1].is_list || n.list[2].is_list)
       fail(n, "expected (declare-const X_i Real) or (declare-const Y_i Real)");
-    if (n.list[2].atom != "Real") fail(n.list[2], "only Real constants are supported, got '" + n.list[2].atom + "'");
-    const auto [is_x, index] = variable_name(n.list[1]);
+    const VarName v = variable_name(n.list[1]);
     const std::string& name = n.list[1].atom;
+    const std::string& sort = n.list[2].atom;
+    if (sort != "Real" && !(sort == "Int" && v.input()))
+      fail(n.list[2], v.input() ? "expected the sort Real or Int, got '" + sort + "'"
+                                : "outputs are Real, got '" + sort + "'");
     if (declared_.count(name)) fail(n.list[1], "'" + name + "' is declared twice");
     declared_.insert({name, true});
-    if (is_x) {
-      if (exp_in_ && index >= exp_in_)
+    if (sort == "Int") integer_.push_back(v);
+    if (v.kind == kXp || v.kind == kYp) second_copy_ = true;
+    if (v.input()) {
+      if (exp_in_ && v.index >= exp_in_)
         fail(n.list[1], "'" + name + "' is beyond the network's " + std::to_string(exp_in_) + " inputs");
-      num_x_ = std::max(num_x_, index + 1);
+      num_x_ = std::max(num_x_, v.index + 1);
     } else {
-      if (exp_out_ && index >= exp_out_)
+      if (exp_out_ && v.index >= exp_out_)
         fail(n.list[1], "'" + name + "' is beyond the network's " + std::to_string(exp_out_) + " outputs");
-      num_y_ = std::max(num_y_, index + 1);
+      num_y_ = std::max(num_y_, v.index + 1);
     }
   }
 
-  std::pair<bool, std::size_t> variable_name(const Node& n) const {
-    const std::string& a = n.atom;
-    if (a.size() < 3 || (a[0] != 'X' && a[0] != 'Y') || a[1] != '_')
-      fail(n, "unsupported variable name '" + a + "' (expected X_<i> or Y_<i>)");
-    std::size_t index = 0;
-    const auto [end, ec] = std::from_chars(a.data() + 2, a.data() + a.size(), index);
-    if (ec != std::errc() || end != a.data() + a.size() || index > 100000000)
-      fail(n, "bad variable index in '" + a + "'");
-    return {a[0] == 'X', index};
+  // X_<i>, Y_<i>, Xp_<i> or Yp_<i>.
+  static std::optional<VarName> parse_variable(const std::string& a) {
+    for (std::size_t kind = 0; kind < kKinds; ++kind) {
+      const std::string prefix = kPrefix[kind];
+      if (a.size() <= prefix.size() || a.compare(0, prefix.size(), prefix) != 0) continue;
+      std::size_t index = 0;
+      const auto [end, ec] = std::from_chars(a.data() + prefix.size(), a.data() + a.size(), index);
+      if (ec != std::errc() || end != a.data() + a.size() || index > 100000000) return std::nullopt;
+      return VarName{static_cast<VarKind>(kind), index};
+    }
+    return std::nullopt;
+  }
+
+  VarName variable_name(const Node& n) const {
+    if (auto v = parse_variable(n.atom)) return *v;
+    fail(n, "unsupported variable name '" + n.atom + "' (expected X_<i>, Y_<i>, or Xp_<i>, Yp_<i> for a second copy)");
   }
 
   static std::optional<double> number(const std::string& a) {
@@ -206,12 +238,11 @@ class Parser {
           lower == "-nan" || lower == "-infinity")
         fail(n, "number '" + n.atom + "' is not finite");
       if (!declared_.count(n.atom)) {
-        if (n.atom.size() > 2 && (n.atom[0] == 'X' || n.atom[0] == 'Y') && n.atom[1] == '_')
-          fail(n, "unknown variable '" + n.atom + "' (not declared with declare-const)");
+        if (parse_variable(n.atom)) fail(n, "unknown variable '" + n.atom + "' (not declared with declare-const)");
         fail(n, "unknown symbol '" + n.atom + "' (expected a number or a declared X_i/Y_i)");
       }
-      const auto [is_x, index] = variable_name(n);
-      (is_x ? r.x : r.y)[index] = 1.0;
+      const VarName v = variable_name(n);
+      r.v[v.kind][v.index] = 1.0;
       return r;
     }
     if (n.list.empty() || n.list[0].is_list) fail(n, "expected an operator after '('");
@@ -255,16 +286,14 @@ class Parser {
 
   VnnlibAtom atom(const Linear& lhs_minus_rhs, const Node& n) const {
     VnnlibAtom a;
-    for (auto [i, v] : lhs_minus_rhs.x)
-      if (v != 0) a.x_terms.push_back({i, v});
-    for (auto [i, v] : lhs_minus_rhs.y)
-      if (v != 0) a.y_terms.push_back({i, v});
+    std::vector<std::pair<std::size_t, double>>* out[kKinds] = {&a.x_terms, &a.y_terms, &a.xp_terms, &a.yp_terms};
+    for (std::size_t kind = 0; kind < kKinds; ++kind)
+      for (auto [i, v] : lhs_minus_rhs.v[kind]) {
+        if (!std::isfinite(v)) fail(n, "coefficient is not finite");
+        if (v != 0) out[kind]->push_back({i, v});
+      }
     a.rhs = -lhs_minus_rhs.c;
     if (!std::isfinite(a.rhs)) fail(n, "constant is not finite");
-    for (auto& [i, v] : a.x_terms)
-      if (!std::isfinite(v)) fail(n, "coefficient is not finite");
-    for (auto& [i, v] : a.y_terms)
-      if (!std::isfinite(v)) fail(n, "coefficient is not finite");
     a.position = std::to_string(n.line) + ":" + std::to_string(n.col);
     return a;
   }
@@ -332,10 +361,20 @@ class Parser {
   std::string name_;
   std::size_t exp_in_, exp_out_;
   std::size_t num_x_ = 0, num_y_ = 0;
+  bool second_copy_ = false;
+  std::vector<VarName> integer_;
   std::map<std::string, bool> declared_;
 };
 
 }  // namespace
+
+bool VnnlibSpec::has_integer_inputs() const {
+  for (bool b : integer_x)
+    if (b) return true;
+  for (bool b : integer_xp)
+    if (b) return true;
+  return false;
+}
 
 VnnlibSpec parse_vnnlib(const std::string& text, const std::string& name, std::size_t expected_inputs,
                         std::size_t expected_outputs) {

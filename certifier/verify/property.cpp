@@ -8,6 +8,10 @@
 namespace nncert {
 
 Property property_from_vnnlib(const VnnlibSpec& spec, const std::string& name) {
+  if (spec.relational())
+    throw InputError(name, "declare-const", "declares a second copy (Xp_i/Yp_i): two-copy properties are checked by `nncert repair`");
+  if (spec.has_integer_inputs())
+    throw InputError(name, "declare-const", "declares integer inputs (Int): properties with integer inputs are checked by `nncert repair`");
   Property p;
   p.name = name;
   const double inf = std::numeric_limits<double>::infinity();

@@ -1,0 +1,378 @@
+#include "certifier/verify/counterexample_search.hpp"
+
+#include "certifier/core/error.hpp"
+#include "certifier/verify/deeppoly.hpp"
+#include "certifier/verify/milp_encoding.hpp"
+#include "certifier/verify/relu_chain.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <sstream>
+
+namespace nncert {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double seconds_left(Clock::time_point deadline) {
+  return std::chrono::duration<double>(deadline - Clock::now()).count();
+}
+
+// How far the assignment is from the case's output region: max over its output atoms of
+// lhs - rhs (<= 0 inside; -infinity for a case without output atoms, where every output is unsafe).
+double case_margin(const LinearCase& c, const Assignment& a) {
+  double m = -kInf;
+  for (const LinearAtom& atom : c.outputs) m = std::max(m, lhs(atom, a) - atom.rhs);
+  return m;
+}
+
+// The search's state: the counterexamples so far and the rule that keeps them distinct.
+class Collector {
+ public:
+  Collector(const Network& net, const LinearProperty& p, std::size_t limit) : net_(net), p_(p), limit_(limit) {}
+
+  bool full() const { return found.size() >= limit_; }
+
+  // Replays x; keeps it when it is a counterexample at least 1e-3 of the box width (in some
+  // coordinate) away from every one kept so far. Returns true when it is a counterexample.
+  bool offer(const std::vector<Vector>& x) {
+    auto cex = replay(net_, p_, x);
+    if (!cex) return false;
+    const LinearCase& c = p_.cases[cex->case_index];
+    for (const LinearCounterexample& old : found) {
+      double d = 0;
+      for (std::size_t k = 0; k < p_.copies; ++k) {
+        const Vector width = (c.box[k].hi - c.box[k].lo).cwiseMax(1e-12);
+        d = std::max(d, ((old.point.x[k] - x[k]).cwiseAbs().array() / width.array()).maxCoeff());
+      }
+      if (d <= 1e-3) return true;
+    }
+    if (!full()) found.push_back(std::move(*cex));
+    return true;
+  }
+
+  std::vector<LinearCounterexample> found;
+  std::vector<std::vector<Vector>> near_misses;
+
+ private:
+  const Network& net_;
+  const LinearProperty& p_;
+  std::size_t limit_;
+};
+
+// A uniform point of the case's box (integer inputs uniform over their integers).
+std::vector<Vector> sample_box(const LinearProperty& p, const LinearCase& c, std::mt19937_64& rng) {
+  std::vector<Vector> x;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (std::size_t k = 0; k < p.copies; ++k) {
+    Vector v(static_cast<Eigen::Index>(p.num_inputs));
+    for (Eigen::Index i = 0; i < v.size(); ++i) {
+      const double lo = c.box[k].lo[i], hi = c.box[k].hi[i];
+      v[i] = p.integer[k][static_cast<std::size_t>(i)] ? std::floor(lo + u(rng) * (hi - lo + 1)) : lo + u(rng) * (hi - lo);
+      v[i] = std::clamp(v[i], lo, hi);
+    }
+    x.push_back(std::move(v));
+  }
+  return x;
+}
+
+// Gradient of y_coef . chain(x) with respect to x (ReLU derivative 0 at 0).
+Vector input_gradient(const ReluChain& chain, const Vector& x, const Vector& y_coef) {
+  std::vector<Vector> pre;
+  Vector a = x;
+  for (std::size_t l = 0; l < chain.depth(); ++l) {
+    pre.push_back(chain.layers[l].W * a + chain.layers[l].b);
+    a = l + 1 < chain.depth() ? Vector(pre.back().cwiseMax(0.0)) : pre.back();
+  }
+  Vector g = y_coef;
+  for (std::size_t l = chain.depth(); l-- > 0;) {
+    if (l + 1 < chain.depth()) g = g.cwiseProduct((pre[l].array() > 0).cast<double>().matrix());
+    g = chain.layers[l].W.transpose() * g;
+  }
+  return g;
+}
+
+// Signed-gradient descent on the case margin from x, inside the box, integer inputs fixed.
+void descend(const ReluChain& chain, const LinearProperty& p, const LinearCase& c, std::vector<Vector> x,
+             Collector& out, int steps) {
+  for (int s = 0; s < steps && !out.full(); ++s) {
+    Assignment a{x, {}};
+    for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
+    if (!c.outputs.empty() && case_margin(c, a) <= 0 && in_precondition(p, c, x) && out.offer(x)) return;
+    const LinearAtom* worst = nullptr;
+    double m = -kInf;
+    for (const LinearAtom& atom : c.outputs)
+      if (lhs(atom, a) - atom.rhs > m) m = lhs(atom, a) - atom.rhs, worst = &atom;
+    if (!worst) return;
+    const double step = 0.1 * std::pow(0.9, s);
+    for (std::size_t k = 0; k < p.copies; ++k) {
+      Vector gy = Vector::Zero(static_cast<Eigen::Index>(p.num_outputs));
+      Vector gx = Vector::Zero(static_cast<Eigen::Index>(p.num_inputs));
+      for (const auto& [v, coef] : worst->terms)
+        if (v.copy == k) (v.output ? gy : gx)[static_cast<Eigen::Index>(v.index)] += coef;
+      gx += input_gradient(chain, x[k], gy);
+      for (Eigen::Index i = 0; i < gx.size(); ++i) {
+        if (p.integer[k][static_cast<std::size_t>(i)] || gx[i] == 0) continue;
+        const double width = c.box[k].hi[i] - c.box[k].lo[i];
+        x[k][i] = std::clamp(x[k][i] - step * width * (gx[i] > 0 ? 1.0 : -1.0), c.box[k].lo[i], c.box[k].hi[i]);
+      }
+    }
+  }
+}
+
+// Random points of each case, then gradient descent from the ones closest to its region.
+void attack_cases(const ReluChain& chain, const LinearProperty& p, const SearchOptions& o, std::mt19937_64& rng,
+                  Collector& out) {
+  for (const LinearCase& c : p.cases) {
+    std::vector<std::pair<double, std::vector<Vector>>> near;
+    for (std::size_t s = 0; s < o.random_samples && !out.full(); ++s) {
+      std::vector<Vector> x = sample_box(p, c, rng);
+      if (!in_precondition(p, c, x)) continue;
+      Assignment a{x, {}};
+      for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
+      const double m = case_margin(c, a);
+      if (m <= 0 && out.offer(x)) continue;
+      near.push_back({m, std::move(x)});
+      if (Clock::now() > o.deadline) return;
+    }
+    std::sort(near.begin(), near.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t s = 0; s < std::min<std::size_t>(near.size(), 8) && !out.full(); ++s)
+      descend(chain, p, c, near[s].second, out, 40);
+  }
+}
+
+// Gaussian steps (5% of the box width) around every counterexample found, to fill up to C.
+void expand(const LinearProperty& p, const SearchOptions& o, std::mt19937_64& rng, Collector& out) {
+  std::normal_distribution<double> n(0.0, 0.05);
+  const std::vector<LinearCounterexample> seeds = out.found;
+  for (std::size_t t = 0; t < 40 * o.max_counterexamples && !out.full() && !seeds.empty(); ++t) {
+    const LinearCounterexample& s = seeds[t % seeds.size()];
+    const LinearCase& c = p.cases[s.case_index];
+    std::vector<Vector> x = s.point.x;
+    for (std::size_t k = 0; k < p.copies; ++k)
+      for (Eigen::Index i = 0; i < x[k].size(); ++i)
+        if (!p.integer[k][static_cast<std::size_t>(i)])
+          x[k][i] = std::clamp(x[k][i] + n(rng) * (c.box[k].hi[i] - c.box[k].lo[i]), c.box[k].lo[i], c.box[k].hi[i]);
+    if (in_precondition(p, c, x)) out.offer(x);
+  }
+}
+
+// One case over K copies: big-M encoding of each copy on its box, integer inputs as integer
+// variables, the case's input atoms, and its output atoms tightened by `margin`.
+struct CaseEncoding {
+  MilpProblem problem;
+  std::vector<std::vector<std::size_t>> x_vars;  // [copy][input]
+  std::size_t binaries = 0;
+};
+
+CaseEncoding encode_case(const ReluChain& chain, const LinearProperty& p, const LinearCase& c, double margin) {
+  CaseEncoding out;
+  std::vector<std::vector<std::size_t>> y_vars;
+  for (std::size_t k = 0; k < p.copies; ++k) {
+    const DeepPolyResult dp = deeppoly(chain, c.box[k]);
+    MilpEncoding e = encode_relu_chain(chain, c.box[k], dp.pre);
+    const std::size_t offset = out.problem.vars.size();
+    out.problem.vars.insert(out.problem.vars.end(), e.problem.vars.begin(), e.problem.vars.end());
+    for (MilpRow& row : e.problem.rows) {
+      for (auto& t : row.terms) t.first += offset;
+      out.problem.rows.push_back(std::move(row));
+    }
+    auto shift = [offset](std::vector<std::size_t> v) {
+      for (auto& i : v) i += offset;
+      return v;
+    };
+    out.x_vars.push_back(shift(e.x_vars));
+    y_vars.push_back(shift(e.y_vars));
+    out.binaries += e.binaries;
+    for (std::size_t i = 0; i < p.num_inputs; ++i)
+      if (p.integer[k][i]) {
+        MilpVar& v = out.problem.vars[out.x_vars[k][i]];
+        v.kind = v.lo == 0 && v.hi == 1 ? VarKind::Binary : VarKind::Integer;
+      }
+  }
+  auto add_atom = [&](const LinearAtom& atom, double tighten) {
+    std::vector<std::pair<std::size_t, double>> row;
+    for (const auto& [v, coef] : atom.terms)
+      row.push_back({(v.output ? y_vars : out.x_vars)[v.copy][v.index], coef});
+    out.problem.add_row(std::move(row), -kInf, atom.rhs - tighten);
+  };
+  for (const LinearAtom& atom : c.inputs) add_atom(atom, 0.0);
+  for (const LinearAtom& atom : c.outputs) add_atom(atom, margin);
+  return out;
+}
+
+// Excludes the witness's neighbourhood from the case, so the next solve gives a distinct one:
+// another pattern of the 0/1 inputs, or some continuous input at least `radius` of its box width
+// away (one indicator per direction, big-M = the width). Integer inputs with wider ranges only
+// take part through the continuous rule.
+bool exclude_neighbourhood(CaseEncoding& e, const LinearProperty& p, const LinearCase& c, const std::vector<double>& sol,
+                           double radius) {
+  std::vector<std::pair<std::size_t, double>> any;  // sum of the indicators >= 1
+  std::vector<std::pair<std::size_t, double>> pattern;
+  double ones = 0;
+  for (std::size_t k = 0; k < e.x_vars.size(); ++k)
+    for (std::size_t i = 0; i < e.x_vars[k].size(); ++i) {
+      const std::size_t v = e.x_vars[k][i];
+      const auto ii = static_cast<Eigen::Index>(i);
+      if (e.problem.vars[v].kind == VarKind::Binary) {
+        const bool one = sol[v] > 0.5;
+        pattern.push_back({v, one ? -1.0 : 1.0});
+        ones += one;
+        continue;
+      }
+      const double lo = c.box[k].lo[ii], hi = c.box[k].hi[ii], w = hi - lo, r = radius * w;
+      if (w <= 0 || p.integer[k][i]) continue;
+      if (sol[v] - r >= lo) {  // x <= x* - r, or the indicator is off
+        const std::size_t z = e.problem.add_var(0, 1, VarKind::Binary);
+        e.problem.add_row({{v, 1.0}, {z, w}}, -kInf, sol[v] - r + w);
+        any.push_back({z, 1.0});
+      }
+      if (sol[v] + r <= hi) {  // x >= x* + r
+        const std::size_t z = e.problem.add_var(0, 1, VarKind::Binary);
+        e.problem.add_row({{v, 1.0}, {z, -w}}, sol[v] + r - w, kInf);
+        any.push_back({z, 1.0});
+      }
+    }
+  if (!pattern.empty()) {  // z <= (number of 0/1 inputs that differ from the witness)
+    const std::size_t z = e.problem.add_var(0, 1, VarKind::Binary);
+    pattern.push_back({z, -1.0});
+    e.problem.add_row(std::move(pattern), -ones, kInf);
+    any.push_back({z, 1.0});
+  }
+  if (any.empty()) return false;  // a single point: nothing else is left in the case
+  e.problem.add_row(std::move(any), 1.0, kInf);
+  return true;
+}
+
+struct CaseOutcome {
+  bool proved = false;  // the case's region is unreachable (MILP infeasible, no cuts added)
+  bool by_deeppoly = false;
+  std::string detail;
+};
+
+// The case is unreachable when, on some copy's box, an atom over that copy's outputs alone is
+// violated everywhere by DeepPoly's sound bounds (integer inputs relaxed to their box): no MILP.
+bool refuted_by_deeppoly(const ReluChain& chain, const LinearProperty& p, const LinearCase& c) {
+  for (std::size_t k = 0; k < p.copies; ++k) {
+    Conjunction conj;
+    for (const LinearAtom& atom : c.outputs) {
+      OutputConstraint oc{Vector::Zero(static_cast<Eigen::Index>(p.num_outputs)), atom.rhs};
+      bool own = true;
+      for (const auto& [v, coef] : atom.terms) {
+        own = own && v.output && v.copy == k;
+        if (own) oc.a[static_cast<Eigen::Index>(v.index)] += coef;
+      }
+      if (own) conj.push_back(std::move(oc));
+    }
+    if (conj.empty()) continue;
+    const DeepPolySpec spec = spec_of(conj, p.num_outputs);
+    const DeepPolyResult dp = deeppoly(chain, c.box[k], &spec);
+    if (dp.infeasible || dp.spec_lo.maxCoeff() > 0) return true;
+  }
+  return false;
+}
+
+// MILP for one case: first with a 1e-6 margin inside the region (a witness then replays despite
+// solver tolerances), then, if that is infeasible, at the region itself to decide the case.
+CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size_t ci,
+                      const SearchOptions& o, Collector& out, SearchResult& stats) {
+  CaseOutcome r;
+  if (refuted_by_deeppoly(chain, p, p.cases[ci])) {
+    r.proved = r.by_deeppoly = true;
+    r.detail = "refuted by DeepPoly bounds";
+    return r;
+  }
+  const auto solver = make_milp_solver(o.backend);
+  for (double margin : {1e-6, 0.0}) {
+    CaseEncoding e = encode_case(chain, p, p.cases[ci], margin);
+    stats.binaries = std::max(stats.binaries, e.binaries);
+    bool cut = false;
+    while (!out.full()) {
+      MilpOptions mo;
+      mo.time_limit_s = seconds_left(o.deadline);
+      if (mo.time_limit_s <= 0) return r;
+      mo.threads = o.threads;
+      mo.stop_at_first_solution = true;
+      const auto t0 = Clock::now();
+      const MilpResult m = solver->solve(e.problem, mo);
+      stats.milp_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      ++stats.milp_solves;
+      std::ostringstream d;
+      d << to_string(o.backend) << " " << to_string(m.status) << ", " << e.binaries << " binaries, primal tolerance 1e-9";
+      r.detail = d.str();
+      if (m.status == MilpStatus::Infeasible) {
+        r.proved = !cut && margin == 0;
+        if (cut || margin == 0) return r;  // patterns exhausted, or the case is proved
+        break;                              // nothing 1e-6 inside: decide at the region itself
+      }
+      if (!m.has_solution) return r;
+      std::vector<Vector> x;
+      for (std::size_t k = 0; k < p.copies; ++k) {
+        Vector v(static_cast<Eigen::Index>(p.num_inputs));
+        for (std::size_t i = 0; i < p.num_inputs; ++i) {
+          const auto ii = static_cast<Eigen::Index>(i);
+          v[ii] = std::clamp(m.x[e.x_vars[k][i]], p.cases[ci].box[k].lo[ii], p.cases[ci].box[k].hi[ii]);
+          if (p.integer[k][i]) v[ii] = std::round(v[ii]);
+        }
+        x.push_back(std::move(v));
+      }
+      if (!out.offer(x)) {
+        r.detail += "; the witness does not replay (within the solver tolerance of the region's boundary)";
+        out.near_misses.push_back(x);
+        return r;
+      }
+      if (!exclude_neighbourhood(e, p, p.cases[ci], m.x, 0.05)) return r;
+      cut = true;
+    }
+    if (out.full()) return r;
+  }
+  return r;
+}
+
+}  // namespace
+
+SearchResult find_counterexamples(const Network& net, const LinearProperty& p, const SearchOptions& o) {
+  const auto t0 = Clock::now();
+  if (p.num_inputs != net.input_size || p.num_outputs != output_size(net))
+    throw InputError(p.name, "declare-const",
+                     "the property has " + std::to_string(p.num_inputs) + " inputs and " +
+                         std::to_string(p.num_outputs) + " outputs, the network " + std::to_string(net.input_size) +
+                         " and " + std::to_string(output_size(net)));
+  const EigenSingleThread single;
+  const ReluChain chain = to_relu_chain(net);
+  SearchResult res;
+  Collector out(net, p, std::max<std::size_t>(1, o.max_counterexamples));
+  std::mt19937_64 rng(o.seed);
+  if (o.attack) attack_cases(chain, p, o, rng, out);
+  bool all_proved = true;
+  std::size_t by_deeppoly = 0;
+  std::string last_milp;
+  for (std::size_t ci = 0; ci < p.cases.size() && !out.full(); ++ci) {
+    const CaseOutcome c = milp_case(chain, p, ci, o, out, res);
+    all_proved = all_proved && c.proved;
+    by_deeppoly += c.by_deeppoly;
+    if (!c.by_deeppoly) last_milp = c.detail;
+    if (!c.proved) res.detail = "case " + std::to_string(ci) + ": " + c.detail;
+  }
+  if (all_proved && out.found.empty()) {
+    std::ostringstream d;
+    d << p.cases.size() << " cases unreachable: " << by_deeppoly << " by DeepPoly bounds, "
+      << p.cases.size() - by_deeppoly << " by MILP" << (last_milp.empty() ? "" : " (" + last_milp + ")");
+    res.detail = d.str();
+  }
+  if (!out.found.empty()) expand(p, o, rng, out);
+  res.counterexamples = std::move(out.found);
+  for (const auto& x : out.near_misses) res.near_misses.push_back(evaluate_copies(net, x));
+  if (!res.counterexamples.empty())
+    res.verdict = Verdict::Falsified;
+  else
+    res.verdict = all_proved ? Verdict::Verified : Verdict::Unknown;
+  res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace nncert
