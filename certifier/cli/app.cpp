@@ -44,7 +44,8 @@ int run(int argc, char** argv) {
                                       add_verify(app, globals), add_bounds(app, globals), add_train(app, globals),
                                       add_quantize(app, globals),
                                       add_prune(app, globals), add_mrr(app, globals), add_codegen(app, globals),
-                                      add_conform(app, globals), add_abstract(app, globals)};
+                                      add_conform(app, globals), add_abstract(app, globals),
+                                      add_repair(app, globals)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -348,7 +348,7 @@ int run_verify_via_abstraction(const ViaAbstractionOptions& o, const Globals& g,
       c.verdict = "verified";
       c.bound = eps;
       c.seconds = r.deeppoly_seconds + r.lift_seconds;
-      c.tool_version = "nncert 0.1.0";
+      c.tool_version = kToolVersion;
       c.weights_digest = digest(m.network);
       c.network = "float";
       m.certificates.push_back(c);

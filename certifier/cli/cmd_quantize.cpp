@@ -22,7 +22,6 @@ namespace nncert::cli {
 
 namespace {
 
-constexpr const char* kToolVersion = "nncert 0.1.0";
 
 struct QuantizeOptions {
   std::string input, output, scheme = "calibrated", calib_data = "fashion-mnist", calib_method = "mse";

@@ -8,6 +8,7 @@
 #include "certifier/cli/cmd_abstract.hpp"
 #include "certifier/cli/cmd_verify_qnn.hpp"
 #include "certifier/cli/progress.hpp"
+#include "certifier/cli/robust_spec.hpp"
 #include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
@@ -27,7 +28,6 @@ namespace nncert::cli {
 
 namespace {
 
-constexpr const char* kToolVersion = "nncert 0.1.0";
 
 struct VerifyCliOptions {
   std::string model, vnnlib, method = "auto", results, robust, data, samples, domain = "0:1", solver = "cbc";
@@ -37,22 +37,6 @@ struct VerifyCliOptions {
   double timeout = 60, delta = 0;
   int threads = 0;
 };
-
-double parse_double(const std::string& s, const std::string& option) {
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v))
-    throw InputError(option, "'" + s + "'", "expected a finite number");
-  return v;
-}
-
-std::pair<double, double> parse_range(const std::string& s, const std::string& option) {
-  const auto colon = s.find(':');
-  if (colon == std::string::npos) throw InputError(option, "'" + s + "'", "expected LO:HI");
-  const double lo = parse_double(s.substr(0, colon), option), hi = parse_double(s.substr(colon + 1), option);
-  if (lo > hi) throw InputError(option, "'" + s + "'", "expected LO <= HI");
-  return {lo, hi};
-}
 
 nlohmann::json vec_json(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
@@ -134,11 +118,7 @@ int run_vnnlib(const VerifyCliOptions& o, const Globals& g, Model& m) {
 
 int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
   const Network& net = m.network;
-  if (o.robust.rfind("linf:", 0) != 0)
-    throw InputError("--robust", "'" + o.robust + "'", "expected linf:EPS (the float verifier supports L-inf balls)");
-  const double eps = parse_double(o.robust.substr(5), "--robust");
-  if (eps < 0) throw InputError("--robust", "'" + o.robust + "'", "expected EPS >= 0");
-  const auto [dlo, dhi] = parse_range(o.domain, "--domain");
+  const auto [eps, dlo, dhi] = parse_linf_ball(o.robust, o.domain);
   if (o.data.empty()) throw InputError("--robust", "--data", "local robustness needs --data");
   const auto [data, first] = select_samples(o.data, o.samples, net.input_size);
   const bool regression = data.labels.empty();

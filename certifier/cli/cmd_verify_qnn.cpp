@@ -20,7 +20,6 @@ namespace nncert::cli {
 
 namespace {
 
-constexpr const char* kToolVersion = "nncert 0.1.0";
 
 std::string join(const std::vector<std::int64_t>& v) {
   std::ostringstream s;

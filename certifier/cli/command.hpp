@@ -11,6 +11,9 @@
 
 namespace nncert::cli {
 
+// Recorded in every certificate and report.
+inline constexpr const char* kToolVersion = "nncert 0.1.0";
+
 struct Globals {
   bool json = false;       // one JSON document on stdout; human text goes to stderr
   std::uint64_t seed = 0;  // every randomised step takes its seed from here
@@ -33,6 +36,7 @@ Command add_quantize(CLI::App& parent, const Globals& globals);
 Command add_codegen(CLI::App& parent, const Globals& globals);
 Command add_conform(CLI::App& parent, const Globals& globals);
 Command add_abstract(CLI::App& parent, const Globals& globals);
+Command add_repair(CLI::App& parent, const Globals& globals);
 
 // Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
 void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);

@@ -1,0 +1,173 @@
+#include "certifier/repair/cegis.hpp"
+
+#include "certifier/core/error.hpp"
+#include "certifier/train/architecture.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+namespace nncert {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// New training pairs, appended to the data in one go per iteration.
+struct Pairs {
+  std::vector<Vector> x, y;
+  void add(const Assignment& a) {
+    for (std::size_t k = 0; k < a.x.size(); ++k) {
+      x.push_back(a.x[k]);
+      y.push_back(a.y[k]);
+    }
+  }
+};
+
+// Regression data get the repaired outputs as targets; classification data the label they rank
+// first (the repaired logits keep the postcondition's margin, so the argmax is the intended one).
+void append(Dataset& d, const Pairs& pairs) {
+  if (pairs.x.empty()) return;
+  const Eigen::Index n0 = d.X.cols(), n = static_cast<Eigen::Index>(pairs.x.size());
+  d.X.conservativeResize(Eigen::NoChange, n0 + n);
+  const bool regression = d.labels.empty();
+  if (regression) d.targets.conservativeResize(static_cast<Eigen::Index>(pairs.y[0].size()), n0 + n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    d.X.col(n0 + i) = pairs.x[static_cast<std::size_t>(i)];
+    if (regression)
+      d.targets.col(n0 + i) = pairs.y[static_cast<std::size_t>(i)];
+    else
+      d.labels.push_back(static_cast<int>(argmax_first(pairs.y[static_cast<std::size_t>(i)])));
+  }
+  d.raw.reset();  // synthetic points have no integer form
+}
+
+// One training run on the (augmented) data, early stopping on the original validation set.
+Network fit(const Network& start, const CegisData& data, const Dataset& train_set, const CegisConfig& c,
+            const CegisHooks& hooks) {
+  return train(start, train_set, &data.validation, c.train, {}, hooks.train).network;
+}
+
+void evaluate_into(CegisIteration& it, const Network& net, const CegisData& data, const CegisConfig& c) {
+  it.validation_loss = evaluate_dataset(net, data.validation, c.train).loss;
+  if (data.test) {
+    const Evaluation e = evaluate_dataset(net, *data.test, c.train);
+    it.test_loss = e.loss;
+    if (!data.test->labels.empty()) it.test_accuracy = e.accuracy;
+  }
+}
+
+std::string describe(const std::vector<Vector>& x) {
+  std::ostringstream s;
+  s.precision(9);
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    s << (k ? " and x' = (" : "x = (");
+    for (Eigen::Index i = 0; i < x[k].size(); ++i) s << (i ? ", " : "") << x[k][i];
+    s << ")";
+  }
+  return s.str();
+}
+
+// Repaired counterexamples plus the samples around each, in the order they were found.
+Pairs repair_all(const LinearProperty& p, const std::vector<LinearCounterexample>& cexs, const CegisConfig& c,
+                 std::size_t round, std::mt19937_64& rng) {
+  OutputRepairOptions opts = c.repair;
+  opts.margin = std::max(c.repair.margin, std::min(c.max_margin, c.repair.margin * std::pow(c.margin_growth, round)));
+  const std::vector<Box> domain = property_domain(p);
+  Pairs pairs;
+  for (const LinearCounterexample& cex : cexs) {
+    const auto fixed = repair_outputs(p, cex.point, opts);
+    if (!fixed)
+      throw InputError(p.name, "postcondition",
+                       "no outputs satisfy it at " + describe(cex.point.x) + ": nothing can repair this network");
+    const Assignment repaired{cex.point.x, fixed->y};
+    pairs.add(repaired);
+    for (const Assignment& s : sample_around(p, domain, repaired, c.sampling, rng)) pairs.add(s);
+  }
+  return pairs;
+}
+
+}  // namespace
+
+Retrain parse_retrain(const std::string& name) {
+  if (name == "scratch") return Retrain::Scratch;
+  if (name == "finetune") return Retrain::Finetune;
+  throw InputError("--retrain", name, "expected scratch or finetune");
+}
+
+std::string to_string(Retrain r) { return r == Retrain::Scratch ? "scratch" : "finetune"; }
+
+CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisData& data, const CegisConfig& c,
+                  const CegisHooks& hooks) {
+  const auto t0 = Clock::now();
+  const auto deadline = std::isfinite(c.timeout_s)
+                            ? t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.timeout_s))
+                            : Clock::time_point::max();
+  if (c.max_iterations == 0) throw InputError("--max-iterations", "0", "expected at least one iteration");
+  if (!(c.timeout_s > 0)) throw InputError("--timeout", std::to_string(c.timeout_s), "expected a positive budget");
+  std::mt19937_64 rng(c.seed);
+  Dataset train_set = data.train;
+  CegisResult res;
+  if (c.repair_data) res.data_repair = repair_targets(p, train_set, c.repair);
+  Network net = initial;
+  double train_seconds = 0;
+  if (c.train_first) {
+    const auto tt = Clock::now();
+    net = fit(initial, data, train_set, c, hooks);
+    train_seconds = since(tt);
+  }
+  std::size_t best_count = std::numeric_limits<std::size_t>::max();
+  for (std::size_t iteration = 0;; ++iteration) {
+    CegisIteration it;
+    it.iteration = iteration;
+    it.train_seconds = train_seconds;
+    it.training_size = train_set.size();
+    evaluate_into(it, net, data, c);
+    SearchOptions so = c.search;
+    so.deadline = std::min(so.deadline, deadline);
+    so.seed = c.seed + iteration;
+    const SearchResult found = find_counterexamples(net, p, so);
+    it.verdict = found.verdict;
+    it.counterexamples = found.counterexamples.size();
+    it.verify_seconds = found.seconds;
+    it.detail = found.detail;
+    const bool best = found.verdict == Verdict::Verified || found.counterexamples.size() < best_count;
+    if (best && found.verdict != Verdict::Unknown) {
+      best_count = found.counterexamples.size();
+      res.network = net;
+      res.open = found.counterexamples;
+      res.best_iteration = iteration;
+    }
+    if (found.verdict == Verdict::Verified) {
+      res.certified = true;
+      res.proof = found.detail;
+    }
+    // Near misses (witnesses on the boundary that do not replay) are repaired like counterexamples.
+    std::vector<LinearCounterexample> to_repair = found.counterexamples;
+    if (to_repair.empty())
+      for (const Assignment& a : found.near_misses) to_repair.push_back({a, 0});
+    const bool stop = res.certified || to_repair.empty() || iteration + 1 >= c.max_iterations ||
+                      Clock::now() >= deadline;
+    if (!stop) {
+      const auto tr = Clock::now();
+      const Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
+      append(train_set, pairs);
+      it.added = pairs.x.size();
+      it.repair_seconds = since(tr);
+    }
+    res.history.push_back(it);
+    if (hooks.on_iteration) hooks.on_iteration(it);
+    if (stop) break;
+    const auto tt = Clock::now();
+    const Network start = c.retrain == Retrain::Scratch ? make_mlp(c.widths, c.batch_norm, c.seed + iteration + 1) : net;
+    net = fit(start, data, train_set, c, hooks);
+    train_seconds = since(tt);
+  }
+  if (res.history.back().verdict == Verdict::Unknown && res.network.layers.empty()) res.network = net;
+  res.seconds = since(t0);
+  return res;
+}
+
+}  // namespace nncert

@@ -1,0 +1,116 @@
+// The CEGIS loop end to end on tiny regression networks: the certified network satisfies the
+// property on a dense grid and a second complete method (input-split BaB) re-verifies it; a
+// network that already satisfies the property comes back unchanged after one iteration.
+#include "certifier/core/digest.hpp"
+#include "certifier/core/error.hpp"
+#include "certifier/repair/cegis.hpp"
+#include "certifier/train/architecture.hpp"
+#include "certifier/verify/verifier.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace nncert {
+namespace {
+
+// y = x0 + x1 on [0, 1]^2 (plus a little noise).
+Dataset sum_data(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> noise(0, 0.01);
+  Dataset d;
+  d.name = "sum";
+  d.X.resize(2, static_cast<Eigen::Index>(n));
+  d.targets.resize(1, static_cast<Eigen::Index>(n));
+  for (Eigen::Index i = 0; i < d.X.cols(); ++i) {
+    d.X(0, i) = u(rng);
+    d.X(1, i) = u(rng);
+    d.targets(0, i) = d.X(0, i) + d.X(1, i) + noise(rng);
+  }
+  return d;
+}
+
+LinearProperty cap_property(double x0_max, double cap) {
+  const std::string text = "(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
+                           "(assert (<= 0 X_0)) (assert (<= X_0 " + std::to_string(x0_max) + "))"
+                           "(assert (<= 0 X_1)) (assert (<= X_1 1))"
+                           "(assert (>= Y_0 " + std::to_string(cap) + "))";
+  return linear_property_from_vnnlib(parse_vnnlib(text, "cap.vnnlib", 2, 1), "cap.vnnlib");
+}
+
+CegisConfig small_config(Retrain retrain) {
+  CegisConfig c;
+  c.widths = {2, 8, 8, 1};
+  c.train.loss = LossKind::MeanSquaredError;
+  c.train.epochs = 40;
+  c.train.batch = 32;
+  c.train.adam.lr = 0.01;
+  c.train.patience = 10;
+  c.search.max_counterexamples = 20;
+  c.sampling.samples = 10;
+  c.sampling.input_sigma = c.sampling.output_sigma = 0.05;
+  c.retrain = retrain;
+  c.max_iterations = 25;
+  c.seed = 5;
+  return c;
+}
+
+TEST(Cegis, CertifiesANetworkThatViolatesAndTheProofHoldsUp) {
+  const CegisData data{sum_data(600, 1), sum_data(150, 2), sum_data(150, 3)};
+  const LinearProperty p = cap_property(0.3, 0.8);  // for x0 <= 0.3 the output stays below 0.8
+  for (Retrain retrain : {Retrain::Scratch, Retrain::Finetune}) {
+    const CegisConfig c = small_config(retrain);
+    CegisHooks hooks;
+    hooks.on_iteration = [](const CegisIteration& it) {
+      std::fprintf(stderr, "it %zu %s cex %zu added %zu n %zu val %g train %.3fs verify %.3fs %s\n", it.iteration,
+                   to_string(it.verdict).c_str(), it.counterexamples, it.added, it.training_size, it.validation_loss,
+                   it.train_seconds, it.verify_seconds, it.detail.c_str());
+    };
+    const CegisResult r = cegis(make_mlp(c.widths, false, 1), p, data, c, hooks);
+    ASSERT_TRUE(r.certified) << to_string(retrain) << " after " << r.history.size() << " iterations";
+    EXPECT_GT(r.history.front().counterexamples, 0u) << "the trained network should violate first";
+    EXPECT_EQ(r.history.back().verdict, Verdict::Verified);
+    // Dense grid over the precondition's box: every output below the cap.
+    double worst = -1e300;
+    for (int i = 0; i <= 60; ++i)
+      for (int j = 0; j <= 200; ++j) worst = std::max(worst, evaluate(r.network, Vector{{0.3 * i / 60, j / 200.0}})[0]);
+    EXPECT_LT(worst, 0.8) << to_string(retrain);
+    // A second complete method on the same question.
+    VerifyOptions vo;
+    vo.method = Method::Bab;
+    vo.timeout_s = 60;
+    EXPECT_EQ(verify(r.network, *to_box_property(p), vo).verdict, Verdict::Verified) << to_string(retrain);
+    // Still a good model where the property does not bind (x0 > 0.3 is unconstrained).
+    ASSERT_TRUE(r.history.back().test_loss);
+    EXPECT_LT(*r.history.back().test_loss, 0.05);
+  }
+}
+
+TEST(Cegis, ANetworkThatAlreadySatisfiesComesBackUnchanged) {
+  const CegisData data{sum_data(200, 1), sum_data(50, 2), std::nullopt};
+  CegisConfig c = small_config(Retrain::Scratch);
+  c.train_first = false;
+  const Network net = make_mlp(c.widths, false, 9);
+  const CegisResult r = cegis(net, cap_property(1.0, 1000.0), data, c);
+  ASSERT_TRUE(r.certified);
+  EXPECT_EQ(r.history.size(), 1u);
+  EXPECT_EQ(digest(r.network), digest(net));
+}
+
+TEST(Cegis, RejectsAZeroBudgetAndAnUnrepairableProperty) {
+  const CegisData data{sum_data(100, 1), sum_data(30, 2), std::nullopt};
+  CegisConfig c = small_config(Retrain::Scratch);
+  c.max_iterations = 0;
+  EXPECT_THROW(cegis(make_mlp(c.widths, false, 1), cap_property(0.3, 0.8), data, c), InputError);
+  // Unsafe whatever y is: y_0 >= 0 or y_0 <= 1.
+  const std::string text = "(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
+                           "(assert (<= 0 X_0)) (assert (<= X_0 1)) (assert (<= 0 X_1)) (assert (<= X_1 1))"
+                           "(assert (or (>= Y_0 0) (<= Y_0 1)))";
+  const LinearProperty all = linear_property_from_vnnlib(parse_vnnlib(text, "all.vnnlib", 2, 1), "all.vnnlib");
+  c.max_iterations = 3;
+  EXPECT_THROW(cegis(make_mlp(c.widths, false, 1), all, data, c), InputError);
+}
+
+}  // namespace
+}  // namespace nncert
