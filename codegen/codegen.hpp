@@ -3,6 +3,7 @@
 #pragma once
 
 #include "certifier/core/model.hpp"
+#include "codegen/ctypes.hpp"
 
 #include <cstddef>
 #include <string>
@@ -25,15 +26,15 @@ struct GeneratedFile {
 struct LayerReport {
   std::size_t inputs = 0, outputs = 0, nonzero = 0;
   bool sparse = false;
-  std::string weight_type, bias_type;
+  CType weight_type = CType::Int64, bias_type = CType::Int64;
   int shift = 0;           // requantization shift s
   std::size_t rom_bytes = 0;
 };
 
 struct Generated {
   std::vector<GeneratedFile> files;  // <name>.h, <name>.cpp, nncert_kernels.h
-  std::string accumulator;           // "int32_t" or "int64_t"
-  std::string input_type, output_type, activation_type;
+  CType accumulator = CType::Int64;  // exactly the QNetwork's (proven, certified) accumulator type
+  CType input_type = CType::Int64, output_type = CType::Int64, activation_type = CType::Int64;
   std::size_t rom_bytes = 0;         // every static const array (weights, biases, sparse indices)
   std::size_t ram_bytes = 0;         // the two ping-pong activation buffers
   std::size_t weight_bytes = 0;      // dense weight + bias payload in the narrowest types (no indices)
@@ -41,12 +42,13 @@ struct Generated {
   std::string digest;                // SHA-256 of the QNetwork the code implements
 };
 
-// Throws InputError when the model has no QNetwork, the name is not a C identifier, or no exact
-// int64 implementation exists (a partial sum could overflow int64).
+// Throws InputError when the model has no QNetwork, the name is not a C identifier, the QNetwork
+// names an accumulator type its proof does not support, or no exact int64 implementation exists
+// (a partial sum could overflow int64).
 Generated generate(const Model& model, const Options& options);
 
 // A tiny header `nncert_model.h` binding the generic conformance harness
 // (runtime/conform_main.cpp) to the model named `options.name`.
-GeneratedFile harness_binding(const Generated& g, const Options& options);
+GeneratedFile harness_binding(const Options& options);
 
 }  // namespace nncert::codegen

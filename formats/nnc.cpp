@@ -1,6 +1,8 @@
 #include "formats/nnc.hpp"
 
+#include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "formats/atomic_file.hpp"
 
 #include "nnc_generated.h"
@@ -54,6 +56,7 @@ class Reader {
       for (flatbuffers::uoffset_t i = 0; i < certs->size(); ++i)
         out.certificates.push_back(certificate(*certs->Get(i)));
     }
+    if (out.qnetwork) check_accumulator_proof(*out.qnetwork, out.certificates);
     return out;
   }
 
@@ -209,12 +212,28 @@ class Reader {
         net.layers.push_back(qlayer(*layers->Get(i), "qnetwork layer " + std::to_string(i)));
     }
     if (const std::string err = check_qnetwork(net); !err.empty()) fail("qnetwork", err);
-    // The accumulator type is part of the certificate: generated code trusts it, so a claim of
-    // int32 is re-proved here rather than believed.
-    if (net.accumulator == AccumulatorType::Int32 && accumulator_bound(net) >= (std::int64_t{1} << 31))
-      fail("qnetwork", "claims int32 accumulators, but the proven accumulator bound " +
-                           std::to_string(accumulator_bound(net)) + " does not fit below 2^31");
     return net;
+  }
+
+  // The accumulator type is part of the certificate and the generated code uses exactly it, so
+  // the stored type, and every accumulator certificate about this QNetwork, must be what a fresh
+  // proof gives: a stale or edited proof is refused, never quietly replaced.
+  void check_accumulator_proof(const QNetwork& net, const std::vector<Certificate>& certificates) const {
+    const AccumulatorProof fresh = prove_accumulator(net);
+    const std::string expected = accumulator_property(fresh.type) + " (|acc| <= " +
+                                 std::to_string(fresh.final_bound) + ", partial sums <= " +
+                                 std::to_string(fresh.partial_bound) + ")";
+    if (net.accumulator != fresh.type)
+      fail("qnetwork", "stores " + to_string(net.accumulator) + " accumulators, expected the proven " + expected);
+    std::string qdigest;
+    for (const Certificate& c : certificates) {
+      if (c.network != "quantized" || !is_accumulator_property(c.property)) continue;
+      if (qdigest.empty()) qdigest = digest(net);
+      if (c.weights_digest != qdigest) continue;  // about another QNetwork: stale, not this proof
+      if (c.property != accumulator_property(fresh.type) || c.bound != static_cast<double>(fresh.final_bound))
+        fail("certificate", "states '" + c.property + "' with bound " + std::to_string(c.bound) + ", expected " +
+                                expected);
+    }
   }
 
   Provenance provenance(const fb::Provenance& p) {

@@ -2,7 +2,7 @@
 // x = (10,2) -> hidden (3,17) -> output (8,10) several test suites check against.
 #pragma once
 
-#include "certifier/core/qnetwork.hpp"
+#include "certifier/core/qsemantics.hpp"
 
 namespace nncert::test {
 
@@ -13,6 +13,7 @@ inline QNetwork qvip_example_2_2() {
   net.cx = cx;
   net.layers.push_back(QLayer{2, 2, {9, -20, 24, 17}, {0, 0}, cw, cw, cx, true});
   net.layers.push_back(QLayer{2, 2, {-12, 10, 13, 7}, {0, 0}, cw, cw, cx, false});
+  net.accumulator = prove_accumulator(net).type;  // as quantize records it
   return net;
 }
 

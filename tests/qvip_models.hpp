@@ -5,6 +5,7 @@
 #pragma once
 
 #include "certifier/core/model.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "formats/onnx.hpp"
 
 #include <gtest/gtest.h>
@@ -37,6 +38,7 @@ inline Model qvip_model(const std::filesystem::path& onnx, int q) {
     for (Eigen::Index r = 0; r < d.b.size(); ++r) layer.b.push_back(static_cast<std::int64_t>(std::ldexp(d.b[r], q - 2)));
     qn.layers.push_back(layer);
   }
+  qn.accumulator = prove_accumulator(qn).type;  // as quantize records it
   m.qnetwork = qn;
   return m;
 }

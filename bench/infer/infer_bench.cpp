@@ -10,6 +10,7 @@
 #include "codegen/embedded_files.hpp"
 
 #include "certifier/core/network.hpp"
+#include "certifier/core/qsemantics.hpp"
 
 #include <omp.h>
 
@@ -59,7 +60,7 @@ std::pair<Network, QNetwork> make_net(const std::vector<int>& widths, int q, std
     if (!last) net.layers.push_back(ReLU{});
     qn.layers.push_back(layer);
   }
-  qn.accumulator = AccumulatorType::Int32;
+  qn.accumulator = prove_accumulator(qn).type;  // as quantize records it
   return {net, qn};
 }
 

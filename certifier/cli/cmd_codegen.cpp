@@ -27,17 +27,22 @@ nlohmann::json codegen_report(const codegen::Generated& g, std::ostream& text) {
     const auto& r = g.layers[l];
     text << std::setw(4) << l << std::setw(7) << r.inputs << std::setw(7) << r.outputs << "  " << std::left
          << std::setw(8) << (r.sparse ? "csr" : "dense") << std::right << std::setw(7) << r.nonzero << "  "
-         << std::left << std::setw(10) << r.weight_type << std::setw(10) << r.bias_type << std::right << std::setw(5)
+         << std::left << std::setw(10) << codegen::c_name(r.weight_type) << std::setw(10)
+         << codegen::c_name(r.bias_type) << std::right << std::setw(5)
          << r.shift << std::setw(11) << r.rom_bytes << "\n";
     layers.push_back({{"inputs", r.inputs}, {"outputs", r.outputs}, {"sparse", r.sparse}, {"nonzero", r.nonzero},
-                      {"weight_type", r.weight_type}, {"bias_type", r.bias_type}, {"shift", r.shift},
+                      {"weight_type", codegen::c_name(r.weight_type)}, {"bias_type", codegen::c_name(r.bias_type)},
+                      {"shift", r.shift},
                       {"rom_bytes", r.rom_bytes}});
   }
-  text << "accumulator " << g.accumulator << ", input " << g.input_type << ", output " << g.output_type
-       << ", activations " << g.activation_type << "\n";
+  text << "accumulator " << codegen::c_name(g.accumulator) << ", input " << codegen::c_name(g.input_type)
+       << ", output " << codegen::c_name(g.output_type)
+       << ", activations " << codegen::c_name(g.activation_type) << "\n";
   text << "ROM " << g.rom_bytes << " bytes (constant arrays), RAM " << g.ram_bytes << " bytes (activation buffers)\n";
-  return {{"accumulator", g.accumulator}, {"input_type", g.input_type}, {"output_type", g.output_type},
-          {"activation_type", g.activation_type}, {"rom_bytes", g.rom_bytes}, {"ram_bytes", g.ram_bytes},
+  return {{"accumulator", codegen::c_name(g.accumulator)},
+          {"input_type", codegen::c_name(g.input_type)},
+          {"output_type", codegen::c_name(g.output_type)},
+          {"activation_type", codegen::c_name(g.activation_type)}, {"rom_bytes", g.rom_bytes}, {"ram_bytes", g.ram_bytes},
           {"weight_bytes", g.weight_bytes}, {"digest", g.digest}, {"layers", layers}};
 }
 

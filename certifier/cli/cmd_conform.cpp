@@ -168,7 +168,7 @@ TargetResult run_target(const Target& t, const codegen::Generated& g, const code
   const fs::path dir = work / t.name, src = dir / "src";
   fs::create_directories(src);
   for (const auto& f : g.files) write_file_atomic((src / f.name).string(), f.text);
-  const auto binding = codegen::harness_binding(g, o);
+  const auto binding = codegen::harness_binding(o);
   write_file_atomic((src / binding.name).string(), binding.text);
   write_file_atomic((src / "conform_main.cpp").string(), codegen::embedded("runtime/conform_main.cpp"));
   for (const auto& extra : t.extra_files)
@@ -307,7 +307,7 @@ int run_conform(const ConformOptions& o, const Globals& globals) {
                             : "conformant: every output integer equals the reference evaluator's\n");
   nlohmann::json doc{{"model", o.model},
                      {"digest", g.digest},
-                     {"accumulator", g.accumulator},
+                     {"accumulator", codegen::c_name(g.accumulator)},
                      {"vectors", {{"total", v.x.size()}, {"dataset", v.dataset}, {"corners", v.corners},
                                   {"random", v.random}, {"counterexamples", v.counterexamples}}},
                      {"targets", rows},

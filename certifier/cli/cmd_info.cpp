@@ -2,6 +2,7 @@
 #include "certifier/cli/command.hpp"
 
 #include "certifier/core/digest.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "formats/model_file.hpp"
 
 #include <iomanip>
@@ -49,8 +50,7 @@ nlohmann::json describe_network(const Network& net, std::ostream& text) {
 nlohmann::json describe_qnetwork(const QNetwork& q, std::ostream& text) {
   nlohmann::json layers = nlohmann::json::array();
   const std::int64_t bound = accumulator_bound(q);
-  const bool int32 = q.accumulator == AccumulatorType::Int32;
-  text << "quantized network: input " << to_string(q.cx) << ", accumulator " << (int32 ? "int32" : "int64")
+  text << "quantized network: input " << to_string(q.cx) << ", accumulator " << to_string(q.accumulator)
        << " (proven |acc| <= " << bound << ")\n";
   text << "   #     in    out  weights          bias             output          relu\n";
   for (std::size_t l = 0; l < q.layers.size(); ++l) {
@@ -63,7 +63,7 @@ nlohmann::json describe_qnetwork(const QNetwork& q, std::ostream& text) {
   }
   const std::string dg = digest(q);
   text << "digest (quantized): sha256:" << dg << "\n";
-  return {{"input", to_string(q.cx)}, {"accumulator", int32 ? "int32" : "int64"}, {"accumulator_bound", bound},
+  return {{"input", to_string(q.cx)}, {"accumulator", to_string(q.accumulator)}, {"accumulator_bound", bound},
           {"layers", layers}, {"digest", dg}};
 }
 

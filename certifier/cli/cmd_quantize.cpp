@@ -214,12 +214,15 @@ Command add_quantize(CLI::App& parent, const Globals& globals) {
             }
             if (eval) doc["accuracy"] = accuracy;
 
-            AccumulatorProof proof = prove_accumulator(q, kToolVersion);
+            const AccumulatorCertificate acc = certify_accumulator(q, kToolVersion);
+            const AccumulatorProof& proof = acc.proof;
             if (const std::string problem = check_qnetwork(q); !problem.empty())
               throw InternalError("quantized network is invalid: " + problem);
-            text << "accumulator: |acc| <= " << proof.bound << " over the whole input grid -> " << to_string(proof.type)
+            text << "accumulator: |acc| <= " << proof.final_bound << " over the whole input grid (partial sums <= "
+                 << proof.partial_bound << ") -> " << to_string(proof.type)
                  << "\n";
-            doc["accumulator"] = {{"bound", proof.bound}, {"type", to_string(proof.type)}};
+            doc["accumulator"] = {{"bound", proof.final_bound}, {"partial_bound", proof.partial_bound},
+                                  {"type", to_string(proof.type)}};
 
             Model out;
             out.network = out_network;
@@ -236,11 +239,11 @@ Command add_quantize(CLI::App& parent, const Globals& globals) {
             const std::string float_digest = digest(out.network);
             for (const Certificate& c : in.certificates)
               if (c.weights_digest == float_digest) out.certificates.push_back(c);
-            out.certificates.push_back(proof.certificate);
+            out.certificates.push_back(acc.certificate);
             save_model(out, o->output);
             doc["digest"] = digest(q);
-            doc["certificate"] = {{"property", proof.certificate.property}, {"method", proof.certificate.method},
-                                  {"verdict", proof.certificate.verdict}, {"bound", proof.certificate.bound}};
+            doc["certificate"] = {{"property", acc.certificate.property}, {"method", acc.certificate.method},
+                                  {"verdict", acc.certificate.verdict}, {"bound", acc.certificate.bound}};
             text << "wrote " << o->output << "\n";
             if (globals.json) emit(globals, doc, "");
             return 0;

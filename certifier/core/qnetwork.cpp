@@ -1,32 +1,20 @@
 #include "certifier/core/qnetwork.hpp"
 
 #include "certifier/core/error.hpp"
+#include "certifier/core/qsemantics.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace nncert {
 
 namespace {
-
-__extension__ typedef __int128 i128;  // __extension__: exact wide intermediates under -Wpedantic
 
 // Shifts are bounded so that every intermediate of the evaluator provably fits int64:
 // check_qnetwork demands accumulator_bound (which includes the shifted bias and the s <= 0
 // left shift) below 2^62.
 constexpr int kMaxShift = 62;
 constexpr std::int64_t kAccLimit = std::int64_t{1} << 62;
-
-std::int64_t saturate(i128 v) {
-  const i128 max = std::numeric_limits<std::int64_t>::max();
-  return static_cast<std::int64_t>(std::min(v < 0 ? -v : v, max));
-}
-
-std::int64_t requantize(std::int64_t acc, int s, std::int64_t lb, std::int64_t hi) {
-  const std::int64_t v = s > 0 ? (acc + (std::int64_t{1} << (s - 1))) >> s : acc * (std::int64_t{1} << -s);
-  return std::clamp(v, lb, hi);
-}
 
 std::string at_layer(std::size_t l) { return "layer " + std::to_string(l) + ": "; }
 
@@ -85,60 +73,17 @@ std::string check_qnetwork(const QNetwork& net) {
       if (layer.b[i] < layer.cb.lo() || layer.b[i] > layer.cb.hi())
         return at_layer(l) + "bias " + std::to_string(i) + " = " + std::to_string(layer.b[i]) +
                " is off the grid " + to_string(layer.cb);
-    const int fx = input_frac(net, l);
-    const int bias_shift = layer.cw.frac + fx - layer.cb.frac;
+    const QRequant rq = requant(net, l);
+    const int bias_shift = rq.bias_shift;
     if (bias_shift < 0 || bias_shift > kMaxShift)
       return at_layer(l) + "bias alignment Fw + Fx - Fb = " + std::to_string(bias_shift) +
              " must be in 0.." + std::to_string(kMaxShift);
-    const int s = layer.cw.frac + fx - layer.cy.frac;
-    if (s > kMaxShift || s < -kMaxShift)
-      return at_layer(l) + "requantization shift " + std::to_string(s) + " out of range";
+    if (rq.s > kMaxShift || rq.s < -kMaxShift)
+      return at_layer(l) + "requantization shift " + std::to_string(rq.s) + " out of range";
     width = layer.outputs;
   }
   if (accumulator_bound(net) >= kAccLimit) return "accumulator bound exceeds 2^62";
   return {};
-}
-
-std::int64_t accumulator_bound(const QNetwork& net) {
-  i128 worst = 0;
-  std::vector<i128> lo(net.input_size, net.cx.lo()), hi(net.input_size, net.cx.hi());
-  const i128 cap = i128{1} << 100;  // keeps the interval arithmetic itself from overflowing
-  for (std::size_t l = 0; l < net.layers.size(); ++l) {
-    const QLayer& layer = net.layers[l];
-    const int fx = input_frac(net, l);
-    const int bias_shift = std::clamp(layer.cw.frac + fx - layer.cb.frac, 0, kMaxShift);
-    const int s = layer.cw.frac + fx - layer.cy.frac;
-    std::vector<i128> next_lo(layer.outputs), next_hi(layer.outputs);
-    for (std::size_t j = 0; j < layer.outputs; ++j) {
-      i128 a_lo = i128{layer.b[j]} << bias_shift, a_hi = a_lo;
-      for (std::size_t k = 0; k < layer.inputs; ++k) {
-        const i128 w = layer.weight(j, k);
-        a_lo += std::min(w * lo[k], w * hi[k]);
-        a_hi += std::max(w * lo[k], w * hi[k]);
-        a_lo = std::max(a_lo, -cap);
-        a_hi = std::min(a_hi, cap);
-      }
-      // For s <= 0 the evaluator multiplies acc by 2^-s, so that product must fit as well.
-      // Magnitudes are capped at 2^63 first (already "too big"), so the product fits i128.
-      const i128 scale = s < 0 ? (i128{1} << -s) : 1;
-      const i128 big = i128{1} << 63;
-      auto scaled = [&](i128 a) { return std::clamp(a, -big, big) * scale; };
-      worst = std::max({worst, scaled(a_lo) < 0 ? -scaled(a_lo) : scaled(a_lo),
-                        scaled(a_hi) < 0 ? -scaled(a_hi) : scaled(a_hi)});
-      const std::int64_t lb = layer.relu ? 0 : layer.cy.lo();
-      const std::int64_t ub = layer.cy.hi();
-      // Requantization is monotone, so the output range is the image of the interval ends.
-      auto rq = [&](i128 a) {
-        const i128 v = s > 0 ? (a + (i128{1} << (s - 1))) >> s : scaled(a);
-        return std::clamp<i128>(v, lb, ub);
-      };
-      next_lo[j] = rq(a_lo);
-      next_hi[j] = rq(a_hi);
-    }
-    lo = std::move(next_lo);
-    hi = std::move(next_hi);
-  }
-  return saturate(worst);
 }
 
 std::vector<std::vector<std::int64_t>> evaluate_trace(const QNetwork& net,
@@ -154,17 +99,9 @@ std::vector<std::vector<std::int64_t>> evaluate_trace(const QNetwork& net,
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const QLayer& layer = net.layers[l];
     const std::vector<std::int64_t>& in = trace.back();
-    const int fx = input_frac(net, l);
-    const int bias_shift = layer.cw.frac + fx - layer.cb.frac;
-    const int s = layer.cw.frac + fx - layer.cy.frac;
-    const std::int64_t lb = layer.relu ? 0 : layer.cy.lo();
+    const QRequant rq = requant(net, l);
     std::vector<std::int64_t> out(layer.outputs);
-    for (std::size_t j = 0; j < layer.outputs; ++j) {
-      const std::int64_t* w = layer.W.data() + j * layer.inputs;
-      std::int64_t acc = layer.b[j] * (std::int64_t{1} << bias_shift);
-      for (std::size_t k = 0; k < layer.inputs; ++k) acc += w[k] * in[k];
-      out[j] = requantize(acc, s, lb, layer.cy.hi());
-    }
+    for (std::size_t j = 0; j < layer.outputs; ++j) out[j] = rq.apply(accumulator(layer, rq, j, in.data()));
     trace.push_back(std::move(out));
   }
   return trace;

@@ -44,22 +44,18 @@ struct QNetwork {
   std::size_t input_size = 0;
   QConfig cx;
   std::vector<QLayer> layers;
-  // Chosen by the certifier from a proven bound (see accumulator_bound); the generated code
-  // uses it for every accumulator.
+  // Chosen by the certifier from a proven bound (prove_accumulator, core/qsemantics.hpp); the
+  // generated code uses exactly this type for every accumulator.
   AccumulatorType accumulator = AccumulatorType::Int64;
 };
 
 std::size_t output_size(const QNetwork& net);
 
 // Checks shapes, config ranges (Q in 2..16), every weight/bias on its grid, Fb <= Fw + Fx,
-// shifts small enough to be exact in int64, and that the accumulator bound fits int64.
+// shifts small enough to be exact in int64, and that the accumulator bound (accumulator_bound,
+// core/qsemantics.hpp) is below 2^62.
 // Returns an empty string when valid, else one line naming the layer and the problem.
 std::string check_qnetwork(const QNetwork& net);
-
-// max |acc_j| over every layer and neuron, for any input on the Cx grid, by interval
-// analysis on the integers (each layer's input range is its predecessor's clamped output
-// range). Saturates at INT64_MAX.
-std::int64_t accumulator_bound(const QNetwork& net);
 
 // Reference evaluator: x on the Cx grid -> output integers on the last layer's Cy grid.
 // Throws InputError if x has the wrong size or leaves the input grid.

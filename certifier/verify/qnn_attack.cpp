@@ -33,11 +33,7 @@ class IncrementalEval {
   void reset(const std::vector<std::int64_t>& x) {
     const QLayer& l0 = net_.layers[0];
     acc_.assign(l0.outputs, 0);
-    for (std::size_t j = 0; j < l0.outputs; ++j) {
-      std::int64_t a = l0.b[j] * (std::int64_t{1} << rq0_.bias_shift);
-      for (std::size_t k = 0; k < l0.inputs; ++k) a += l0.weight(j, k) * x[k];
-      acc_[j] = a;
-    }
+    for (std::size_t j = 0; j < l0.outputs; ++j) acc_[j] = accumulator(l0, rq0_, j, x.data());
   }
   // Output of the network with input i moved by delta (without committing).
   std::vector<std::int64_t> output(std::size_t i, std::int64_t delta) const {
@@ -48,11 +44,7 @@ class IncrementalEval {
       const QLayer& layer = net_.layers[l];
       const QRequant rq = requant(net_, l);
       std::vector<std::int64_t> next(layer.outputs);
-      for (std::size_t j = 0; j < layer.outputs; ++j) {
-        std::int64_t a = layer.b[j] * (std::int64_t{1} << rq.bias_shift);
-        for (std::size_t k = 0; k < layer.inputs; ++k) a += layer.weight(j, k) * y[k];
-        next[j] = rq.apply(a);
-      }
+      for (std::size_t j = 0; j < layer.outputs; ++j) next[j] = rq.apply(accumulator(layer, rq, j, y.data()));
       y = std::move(next);
     }
     return y;

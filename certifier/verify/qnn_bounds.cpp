@@ -13,18 +13,9 @@ namespace nncert {
 
 namespace {
 
-__extension__ typedef __int128 i128;  // exact wide intermediates under -Wpedantic
-
 constexpr std::int64_t kInf = std::int64_t{1} << 62;
 
 std::int64_t sat(i128 v) { return static_cast<std::int64_t>(std::clamp<i128>(v, -kInf, kInf)); }
-
-i128 floor_div(i128 a, i128 d) {  // d > 0
-  i128 q = a / d;
-  if (a % d != 0 && a < 0) --q;
-  return q;
-}
-i128 ceil_div(i128 a, i128 d) { return -floor_div(-a, d); }
 
 using Mat = Eigen::MatrixXd;
 using Vec = Eigen::VectorXd;
@@ -113,6 +104,23 @@ double max_linear(const QInputRegion& region, const double* a, std::size_t n, st
   return std::min(box, base + gain);
 }
 
+// Layer l's accumulator as a map acc = W y + B over its input y (DESIGN §3.2: biases aligned).
+struct LayerAffine {
+  Mat W;
+  Vec B;
+};
+LayerAffine layer_affine(const QNetwork& net, std::size_t l) {
+  const QLayer& layer = net.layers[l];
+  const QRequant rq = requant(net, l);
+  LayerAffine f{Mat(layer.outputs, layer.inputs), Vec(layer.outputs)};
+  for (std::size_t j = 0; j < layer.outputs; ++j) {
+    f.B[static_cast<Eigen::Index>(j)] = static_cast<double>(rq.aligned_bias(layer.b[j]));
+    for (std::size_t k = 0; k < layer.inputs; ++k)
+      f.W(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k)) = static_cast<double>(layer.weight(j, k));
+  }
+  return f;
+}
+
 struct Bounds2 {
   std::vector<std::int64_t> lo, hi;
 };
@@ -124,25 +132,17 @@ Bounds2 back_substitute(const QNetwork& net, const std::vector<Relax>& relax, co
   Vec cu = c, cl = c, mag = c.cwiseAbs();
   for (std::size_t tt = t; tt > 0; --tt) {
     const std::size_t l = tt - 1;
-    const QLayer& layer = net.layers[l];
     const Relax& r = relax[l];
     const Mat pos = A.cwiseMax(0.0), neg = A.cwiseMin(0.0);
     cu += pos * r.mu_u + neg * r.mu_l;
     cl += pos * r.mu_l + neg * r.mu_u;
     mag += A.cwiseAbs() * r.mag;
     A = A * r.lam.asDiagonal();
-    Mat W(layer.outputs, layer.inputs);
-    Vec B(layer.outputs);
-    const QRequant rq = requant(net, l);
-    for (std::size_t j = 0; j < layer.outputs; ++j) {
-      B[static_cast<Eigen::Index>(j)] = std::ldexp(static_cast<double>(layer.b[j]), rq.bias_shift);
-      for (std::size_t k = 0; k < layer.inputs; ++k)
-        W(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k)) = static_cast<double>(layer.weight(j, k));
-    }
-    cu += A * B;
-    cl += A * B;
-    mag += A.cwiseAbs() * B.cwiseAbs();
-    A = A * W;
+    const LayerAffine f = layer_affine(net, l);
+    cu += A * f.B;
+    cl += A * f.B;
+    mag += A.cwiseAbs() * f.B.cwiseAbs();
+    A = A * f.W;
   }
   const std::size_t n = net.input_size;
   Vec xabs(static_cast<Eigen::Index>(n));
@@ -185,54 +185,14 @@ std::vector<QNeuronBounds> interval_layer(const QNetwork& net, std::size_t l, co
   const QRequant rq = requant(net, l);
   std::vector<QNeuronBounds> out(layer.outputs);
   for (std::size_t j = 0; j < layer.outputs; ++j) {
-    i128 a_lo = static_cast<i128>(layer.b[j]) << rq.bias_shift, a_hi = a_lo;
-    for (std::size_t k = 0; k < layer.inputs; ++k) {
-      const i128 w = layer.weight(j, k);
-      if (w >= 0) {
-        a_lo += w * lo[k];
-        a_hi += w * hi[k];
-      } else {
-        a_lo += w * hi[k];
-        a_hi += w * lo[k];
-      }
-    }
-    out[j].acc_lo = sat(a_lo);
-    out[j].acc_hi = sat(a_hi);
+    const AccRange r = accumulator_range(layer, rq, j, lo, hi);
+    out[j].acc_lo = sat(r.lo);
+    out[j].acc_hi = sat(r.hi);
   }
   return out;
 }
 
 }  // namespace
-
-std::int64_t QRequant::apply(std::int64_t acc) const {
-  const i128 v = s > 0 ? (static_cast<i128>(acc) + (i128{1} << (s - 1))) >> s : static_cast<i128>(acc) << -s;
-  return static_cast<std::int64_t>(std::clamp<i128>(v, lb, ub));
-}
-
-std::int64_t QRequant::min_acc_reaching(std::int64_t v) const {
-  if (v <= lb) return -kInf;
-  if (v > ub) return kInf;
-  if (s > 0) return sat((static_cast<i128>(v) << s) - (i128{1} << (s - 1)));
-  return sat(ceil_div(v, i128{1} << -s));
-}
-
-std::int64_t QRequant::max_acc_below(std::int64_t v) const {
-  if (v >= ub) return kInf;
-  if (v < lb) return -kInf;
-  if (s > 0) return sat((static_cast<i128>(v + 1) << s) - 1 - (i128{1} << (s - 1)));
-  return sat(floor_div(v, i128{1} << -s));
-}
-
-QRequant requant(const QNetwork& net, std::size_t l) {
-  const QLayer& layer = net.layers.at(l);
-  const int fx = input_frac(net, l);
-  QRequant r;
-  r.s = layer.cw.frac + fx - layer.cy.frac;
-  r.bias_shift = layer.cw.frac + fx - layer.cb.frac;
-  r.lb = layer.relu ? 0 : layer.cy.lo();
-  r.ub = layer.cy.hi();
-  return r;
-}
 
 QBounds interval_bounds(const QNetwork& net, const QInputRegion& region, const QBounds* known) {
   QBounds out;
@@ -266,16 +226,9 @@ QBounds symbolic_bounds(const QNetwork& net, const QInputRegion& region, const Q
     const QRequant rq = requant(net, l);
     auto nb = interval_layer(net, l, lo, hi);
     if (l > 0) {  // layer 0's accumulator is linear in x: the interval bound is already the LP bound
-      Mat A = Mat::Identity(static_cast<Eigen::Index>(layer.outputs), static_cast<Eigen::Index>(layer.outputs));
       // Express acc^l = W y^l + B, i.e. start one step further down: rows of W over y^l.
-      Mat W(layer.outputs, layer.inputs);
-      Vec B(layer.outputs);
-      for (std::size_t j = 0; j < layer.outputs; ++j) {
-        B[static_cast<Eigen::Index>(j)] = std::ldexp(static_cast<double>(layer.b[j]), rq.bias_shift);
-        for (std::size_t k = 0; k < layer.inputs; ++k)
-          W(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k)) = static_cast<double>(layer.weight(j, k));
-      }
-      const Bounds2 sb = back_substitute(net, relax, region, l, W, B);
+      const LayerAffine f = layer_affine(net, l);
+      const Bounds2 sb = back_substitute(net, relax, region, l, f.W, f.B);
       for (std::size_t j = 0; j < layer.outputs; ++j) {
         nb[j].acc_lo = std::max(nb[j].acc_lo, sb.lo[j]);
         nb[j].acc_hi = std::min(nb[j].acc_hi, sb.hi[j]);

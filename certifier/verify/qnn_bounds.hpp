@@ -5,27 +5,13 @@
 #pragma once
 
 #include "certifier/core/qnetwork.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "certifier/verify/qnn_property.hpp"
 
 #include <cstdint>
 #include <vector>
 
 namespace nncert {
-
-// How layer l turns its accumulator into an output integer (DESIGN §3.2), shared by every encoding.
-struct QRequant {
-  int s = 0;             // requantization shift Fw + Fx - Fy
-  int bias_shift = 0;    // Fw + Fx - Fb
-  std::int64_t lb = 0;   // 0 for hidden layers (ReLU), lo(Cy) for the output layer
-  std::int64_t ub = 0;   // hi(Cy)
-
-  std::int64_t apply(std::int64_t acc) const;  // exactly the reference evaluator's requantize
-  // Smallest / largest accumulator mapped to a value >= v / <= v (the inverse images of the steps),
-  // saturating at +-2^62.
-  std::int64_t min_acc_reaching(std::int64_t v) const;
-  std::int64_t max_acc_below(std::int64_t v) const;
-};
-QRequant requant(const QNetwork& net, std::size_t layer);
 
 struct QNeuronBounds {
   std::int64_t acc_lo = 0, acc_hi = 0;  // the accumulator

@@ -9,8 +9,6 @@ namespace nncert {
 
 namespace {
 
-__extension__ typedef __int128 i128;
-
 std::int64_t floor_div(std::int64_t a, std::int64_t d) {  // d > 0
   std::int64_t q = a / d;
   if (a % d != 0 && a < 0) --q;
@@ -37,19 +35,6 @@ std::size_t encode_min(QIlp& ilp, std::size_t z, std::int64_t z_lo, std::int64_t
   ilp.add({{{y, 1}, {z, -1}, {e, z_hi - ub}}, 0}, 0, kNoUpper);        // y >= z - (z_hi - ub) e
   ilp.add({{{y, 1}, {e, -(ub - z_lo)}}, 0}, z_lo, kNoUpper);           // y >= ub - (ub - z_lo)(1 - e)
   return y;
-}
-
-QAffine accumulator(const QNetwork& net, std::size_t l, std::size_t j, const std::vector<QAffine>& prev) {
-  const QLayer& layer = net.layers[l];
-  QAffine acc;
-  acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << requant(net, l).bias_shift);
-  for (std::size_t k = 0; k < layer.inputs; ++k) {
-    const std::int64_t w = layer.weight(j, k);
-    if (w == 0) continue;
-    acc.constant += w * prev[k].constant;
-    for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
-  }
-  return acc;
 }
 
 }  // namespace
@@ -106,10 +91,10 @@ QIlp encode_compact(const QQuery& query) {
       if (l == last && !used[j]) continue;
       if (nb.stable()) {  // substituted: no variable at all
         next[j].constant = nb.y_lo;
-        if (query.split_bounds) ilp.add(accumulator(net, l, j, prev), nb.acc_lo, nb.acc_hi);
+        if (query.split_bounds) ilp.add(accumulator_expression(net, l, j, prev), nb.acc_lo, nb.acc_hi);
         continue;
       }
-      const QAffine acc = accumulator(net, l, j, prev);
+      const QAffine acc = accumulator_expression(net, l, j, prev);
       // The accumulator bounds proven for this region are valid cuts too.
       ilp.add(acc, nb.acc_lo, nb.acc_hi);
       if (l == last && direct && direct->neuron == j) {

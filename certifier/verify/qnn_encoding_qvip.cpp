@@ -8,8 +8,6 @@ namespace nncert {
 
 namespace {
 
-__extension__ typedef __int128 i128;
-
 // Theta^c of §3.4 for classification robustness with label g: v_i = 1 iff class i beats g.
 void encode_theta_c(QIlp& ilp, const QQuery& query, const std::vector<QAffine>& y, std::size_t g) {
   QAffine any;
@@ -78,14 +76,7 @@ QIlp encode_qvip(const QQuery& query) {
         next[j].constant = nb.y_lo;
         continue;
       }
-      QAffine acc;
-      acc.constant = static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << rq.bias_shift);
-      for (std::size_t k = 0; k < layer.inputs; ++k) {
-        const std::int64_t w = layer.weight(j, k);
-        if (w == 0) continue;
-        acc.constant += w * prev[k].constant;
-        for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
-      }
+      const QAffine acc = accumulator_expression(net, l, j, prev);
       // One Boolean per reachable value t: acc in [lower(t), upper(t)] (the interval of t scaled
       // by 2^s, clipped to the accumulator bounds; the outer intervals are open in QVIP).
       QAffine one, value, below = acc, above = acc;

@@ -11,8 +11,6 @@ namespace nncert {
 
 namespace {
 
-__extension__ typedef __int128 i128;
-
 double as_bound(std::int64_t v) {
   if (v == kNoLower) return -std::numeric_limits<double>::infinity();
   if (v == kNoUpper) return std::numeric_limits<double>::infinity();
@@ -83,6 +81,19 @@ void encode_input_region(QIlp& ilp, const QInputRegion& region) {
     }
   }
   ilp.add(budget, kNoLower, region.radius);
+}
+
+QAffine accumulator_expression(const QNetwork& net, std::size_t l, std::size_t j, const std::vector<QAffine>& prev) {
+  const QLayer& layer = net.layers[l];
+  QAffine acc;
+  acc.constant = requant(net, l).aligned_bias(layer.b[j]);
+  for (std::size_t k = 0; k < layer.inputs; ++k) {
+    const std::int64_t w = layer.weight(j, k);
+    if (w == 0) continue;
+    acc.constant += w * prev[k].constant;
+    for (const auto& [v, c] : prev[k].terms) acc.terms.emplace_back(v, w * c);
+  }
+  return acc;
 }
 
 std::pair<std::int64_t, std::int64_t> affine_range(const QIlp& ilp, const QAffine& e) {

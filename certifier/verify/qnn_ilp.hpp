@@ -39,6 +39,10 @@ inline constexpr std::int64_t kNoLower = INT64_MIN, kNoUpper = INT64_MAX;
 // Integer inputs on the region's box plus the L1/L0 budget rows.
 void encode_input_region(QIlp& ilp, const QInputRegion& region);
 
+// Neuron j's accumulator of layer l (DESIGN §3.2: aligned bias + sum_k W_jk y_k) over the layer
+// input expressions `prev`, zero weights left out.
+QAffine accumulator_expression(const QNetwork& net, std::size_t l, std::size_t j, const std::vector<QAffine>& prev);
+
 // Range of an affine expression from the variable bounds.
 std::pair<std::int64_t, std::int64_t> affine_range(const QIlp& ilp, const QAffine& e);
 

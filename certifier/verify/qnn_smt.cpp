@@ -11,8 +11,6 @@ namespace nncert {
 
 namespace {
 
-__extension__ typedef __int128 i128;
-
 i128 abs128(i128 v) { return v < 0 ? -v : v; }
 
 int bits_for(i128 magnitude) {
@@ -44,7 +42,7 @@ QAnswer solve_smt(const QQuery& query, const QSolveOptions& options) {
     const QRequant rq = requant(net, l);
     std::vector<i128> cur(layer.outputs);
     for (std::size_t j = 0; j < layer.outputs; ++j) {
-      i128 s = abs128(static_cast<i128>(layer.b[j]) << rq.bias_shift) + (rq.s > 0 ? (i128{1} << rq.s) : 0);
+      i128 s = abs128(rq.aligned_bias(layer.b[j])) + (rq.s > 0 ? (i128{1} << rq.s) : 0);
       for (std::size_t k = 0; k < layer.inputs; ++k) s += abs128(static_cast<i128>(layer.weight(j, k))) * prev_abs[k];
       if (rq.s < 0) s <<= -rq.s;
       mag = std::max(mag, s);
@@ -107,7 +105,7 @@ QAnswer solve_smt(const QQuery& query, const QSolveOptions& options) {
           next.push_back(bv(nb.y_lo));
           continue;
         }
-        z3::expr acc = bv(static_cast<std::int64_t>(static_cast<i128>(layer.b[j]) << rq.bias_shift));
+        z3::expr acc = bv(rq.aligned_bias(layer.b[j]));
         for (std::size_t k = 0; k < layer.inputs; ++k)
           if (const std::int64_t w = layer.weight(j, k); w != 0) acc = acc + bv(w) * y[k];
         z3::expr q = rq.s > 0 ? z3::ashr(acc + bv(std::int64_t{1} << (rq.s - 1)), bv(rq.s))

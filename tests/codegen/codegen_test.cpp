@@ -1,13 +1,14 @@
 // Generated code against independent oracles: QVIP's published Example 2.2 trace, the
-// freestanding C++11 contract of DESIGN §6, the embedded runtime copy, and the reference
-// evaluator on pruned (sparse) and int64-accumulator networks.
-#include "codegen/accumulator.hpp"
+// freestanding C++11 contract of DESIGN §6, the embedded runtime copy, the reference evaluator
+// on pruned (sparse) and int64-accumulator networks, and the accumulator type of the certificate.
+#include "certifier/quantize/accumulator_proof.hpp"
 #include "codegen/codegen.hpp"
 #include "codegen/embedded_files.hpp"
 #include "tests/codegen/host_compile.hpp"
 #include "tests/codegen/random_qnn.hpp"
 #include "tests/qvip_example.hpp"
 #include "certifier/core/error.hpp"
+#include "formats/nnc.hpp"
 
 #include <regex>
 
@@ -16,7 +17,9 @@ namespace {
 
 using test::TempDir;
 
-Model model_of(const QNetwork& q) {
+// As `nncert quantize` leaves it: the proven accumulator type recorded in the QNetwork.
+Model model_of(QNetwork q) {
+  q.accumulator = prove_accumulator(q).type;
   Model m;
   m.qnetwork = q;
   return m;
@@ -27,7 +30,7 @@ std::vector<std::vector<std::int64_t>> run_harness(const codegen::Generated& g, 
                                                    const std::filesystem::path& dir,
                                                    const std::vector<std::vector<std::int64_t>>& xs) {
   test::write_generated(g, dir);
-  const auto binding = codegen::harness_binding(g, o);
+  const auto binding = codegen::harness_binding(o);
   test::write_text(dir / binding.name, binding.text);
   test::write_text(dir / "conform_main.cpp", codegen::embedded("runtime/conform_main.cpp"));
   test::write_text(dir / "vectors.txt", test::vectors_text(xs));
@@ -51,8 +54,8 @@ TEST(Codegen, QvipExample22GoldenTrace) {
   const auto rows = run_harness(g, o, tmp.path(), {{10, 2}});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (std::vector<std::int64_t>{8, 10}));
-  EXPECT_EQ(g.accumulator, "int32_t");
-  EXPECT_EQ(g.input_type, "uint8_t");
+  EXPECT_EQ(g.accumulator, codegen::CType::Int32);
+  EXPECT_EQ(g.input_type, codegen::CType::UInt8);
   // Every one of the 64 x 64 grid inputs agrees with the reference evaluator.
   std::vector<std::vector<std::int64_t>> all;
   for (std::int64_t a = 0; a < 64; ++a)
@@ -166,19 +169,79 @@ TEST(Codegen, Int64AccumulatorWhenTheBoundNeedsIt) {
            {true, 16, 0}, false};
   for (std::size_t i = 64; i < 128; ++i) l.W[i] = i % 2 ? -32768 : 32767;
   q.layers = {l};
-  const auto proof = codegen::prove_accumulator(q);
-  EXPECT_FALSE(proof.fits_int32);
+  const auto proof = prove_accumulator(q);
+  EXPECT_EQ(proof.type, AccumulatorType::Int64);
   EXPECT_TRUE(proof.fits_int64);
+  q.accumulator = proof.type;
   codegen::Options o;
   o.name = "wide";
   const auto g = codegen::generate(model_of(q), o);
-  EXPECT_EQ(g.accumulator, "int64_t");
+  EXPECT_EQ(g.accumulator, codegen::CType::Int64);
   std::mt19937_64 rng(3);
   const auto xs = test::random_inputs(rng, q, 300);
   TempDir tmp;
   const auto got = run_harness(g, o, tmp.path(), xs);
   ASSERT_EQ(got.size(), xs.size());
   for (std::size_t i = 0; i < xs.size(); ++i) ASSERT_EQ(got[i], evaluate(q, xs[i])) << i;
+}
+
+// The kernels' template argument in the generated source, one per layer.
+std::vector<std::string> kernel_accumulators(const std::string& source) {
+  std::vector<std::string> out;
+  const std::regex call("nncert_rt::dense(?:_sparse)?<([a-z0-9_]+)>\\(");
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), call); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[1]);
+  return out;
+}
+
+TEST(Codegen, AccumulatorTypeIsTheCertificates) {
+  // Certified as quantize does, through the .nnc file (whose loader re-checks the proof), then
+  // generated: every kernel must use exactly the type the certificate states.
+  std::mt19937_64 rng(5);
+  int int32 = 0, int64 = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    QNetwork q = test::random_qnn(rng, 24, 3);
+    const AccumulatorCertificate cert = certify_accumulator(q, "test");
+    Model m;
+    m.network.input_size = q.input_size;
+    m.network.layers.emplace_back(Dense{Matrix::Zero(1, static_cast<Eigen::Index>(q.input_size)), Vector::Zero(1)});
+    m.qnetwork = q;
+    m.certificates.push_back(cert.certificate);
+    const Model back = parse_nnc(serialize_nnc(m), "certified.nnc");
+    codegen::Options o;
+    o.name = "cert";
+    const auto g = codegen::generate(back, o);
+    const std::string stated = back.certificates.at(0).property;  // "accumulator int32"
+    const std::string c_type = stated.substr(stated.rfind(' ') + 1) + "_t";
+    EXPECT_EQ(codegen::c_name(g.accumulator), c_type) << "trial " << trial;
+    EXPECT_EQ(kernel_accumulators(g.files[1].text), std::vector<std::string>(q.layers.size(), c_type)) << trial;
+    (c_type == "int32_t" ? int32 : int64) += 1;
+  }
+  EXPECT_GT(int32, 0);  // both kinds occur, so the comparison is not vacuous
+  EXPECT_GT(int64, 0);
+}
+
+TEST(Codegen, EmitsTheNamedAccumulatorAndRefusesAnUnprovenOne) {
+  // Example 2.2 is proven int32; a QNetwork naming int64 gets int64 (what it names, still exact).
+  QNetwork q = test::qvip_example_2_2();
+  ASSERT_EQ(prove_accumulator(q).type, AccumulatorType::Int32);
+  q.accumulator = AccumulatorType::Int64;
+  Model m;
+  m.qnetwork = q;
+  codegen::Options o;
+  o.name = "named";
+  const auto g = codegen::generate(m, o);
+  EXPECT_EQ(g.accumulator, codegen::CType::Int64);
+  EXPECT_EQ(kernel_accumulators(g.files[1].text), std::vector<std::string>(2, "int64_t"));
+  // 16-bit products over 64 inputs cannot be int32: naming it is refused, not emitted.
+  QNetwork wide;
+  wide.input_size = 64;
+  wide.cx = {false, 16, 0};
+  wide.layers.push_back(QLayer{64, 1, std::vector<std::int64_t>(64, 32767), {0}, {true, 16, 0}, {true, 16, 0},
+                               {true, 16, 0}, false});
+  wide.accumulator = AccumulatorType::Int32;
+  m.qnetwork = wide;
+  EXPECT_THROW(codegen::generate(m, o), InputError);
 }
 
 TEST(Codegen, RejectsBadNamesAndFloatOnlyModels) {

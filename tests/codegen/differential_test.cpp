@@ -47,7 +47,7 @@ void run_batch(const Batch& b, const std::string& flags) {
     o.name = "net" + std::to_string(i);
     const auto g = codegen::generate(m, o);
     for (const auto& f : g.files) test::write_text(tmp / f.name, f.text);
-    stats.int64_nets += g.accumulator == "int64_t";
+    stats.int64_nets += g.accumulator == codegen::CType::Int64;
     for (const auto& l : g.layers) stats.sparse_layers += l.sparse, stats.nonpositive_shifts += l.shift <= 0;
     test::write_text(tmp / ("vectors_" + std::to_string(i) + ".txt"), test::vectors_text(b.inputs[i]));
     driver += "#include \"" + o.name + ".h\"\n";

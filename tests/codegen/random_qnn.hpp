@@ -3,7 +3,7 @@
 // need aligning, pruned rows) appears with useful probability.
 #pragma once
 
-#include "certifier/core/qnetwork.hpp"
+#include "certifier/core/qsemantics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -57,7 +57,7 @@ inline QNetwork random_qnn(std::mt19937_64& rng, int max_width = 64, int max_dep
     fx = layer.cy.frac;
     x_mag = static_cast<double>(layer.cy.hi()) / 3;
   }
-  net.accumulator = AccumulatorType::Int64;
+  net.accumulator = prove_accumulator(net).type;  // as quantize records it
   return net;
 }
 

@@ -2,6 +2,7 @@
 // property test against an independent evaluator in exact rational arithmetic (GMP), which
 // computes round(2^Fy * (sum w x + b)) from the real values instead of shifting integers.
 #include "certifier/core/qnetwork.hpp"
+#include "certifier/core/qsemantics.hpp"
 
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"

@@ -5,6 +5,7 @@
 
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "formats/atomic_file.hpp"
 #include "tests/qvip_example.hpp"
 #include "tests/core/random_nets.hpp"

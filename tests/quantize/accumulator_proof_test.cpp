@@ -1,8 +1,10 @@
 // The accumulator-width proof against exhaustive enumeration: on tiny QNNs every input on the
 // grid is run through an accumulator computation written here (not the evaluator), and the
-// proven bound must cover the largest |acc| seen; int32 must only be claimed when it fits, and a
-// network whose all-max input overflows int32 must get int64.
+// proven bounds must cover the largest |acc| and the largest partial sum, product or rounding
+// offset seen; int32 must only be claimed when they fit, and a network whose all-max input
+// overflows int32 must get int64. The .nnc loader refuses a proof that is not the fresh one.
 #include "certifier/core/digest.hpp"
+#include "certifier/core/error.hpp"
 #include "certifier/core/model.hpp"
 #include "certifier/quantize/accumulator_proof.hpp"
 #include "formats/nnc.hpp"
@@ -13,12 +15,17 @@
 namespace nncert {
 namespace {
 
-__extension__ typedef __int128 i128;  // exact wide intermediates under -Wpedantic
+i128 mag(i128 v) { return v < 0 ? -v : v; }
 
-// Largest |acc| of every layer over all inputs of the grid, by brute force (DESIGN §3.2 spelled
-// out with wide integers and the requantization in plain division).
-i128 enumerate_max_acc(const QNetwork& net) {
-  i128 worst = 0;
+struct Seen {
+  i128 acc = 0;      // largest |acc| at the end of a sum
+  i128 partial = 0;  // largest |aligned bias|, |product|, |prefix sum| (k ascending), |acc + 2^(s-1)|
+};
+
+// Over all inputs of the grid, by brute force (DESIGN §3.2 spelled out with wide integers and
+// the requantization in plain division).
+Seen enumerate(const QNetwork& net) {
+  Seen seen;
   std::vector<std::int64_t> x(net.input_size, net.cx.lo());
   for (;;) {
     std::vector<i128> in(x.begin(), x.end());
@@ -28,11 +35,16 @@ i128 enumerate_max_acc(const QNetwork& net) {
       const int s = layer.cw.frac + fx - layer.cy.frac;
       for (std::size_t j = 0; j < layer.outputs; ++j) {
         i128 acc = i128{layer.b[j]} * (i128{1} << (layer.cw.frac + fx - layer.cb.frac));
-        for (std::size_t k = 0; k < layer.inputs; ++k) acc += i128{layer.weight(j, k)} * in[k];
-        worst = std::max(worst, acc < 0 ? -acc : acc);
+        seen.partial = std::max(seen.partial, mag(acc));
+        for (std::size_t k = 0; k < layer.inputs; ++k) {
+          acc += i128{layer.weight(j, k)} * in[k];
+          seen.partial = std::max({seen.partial, mag(acc), mag(i128{layer.weight(j, k)} * in[k])});
+        }
+        seen.acc = std::max(seen.acc, mag(acc));
         i128 v;
         if (s > 0) {
           const i128 num = acc + (i128{1} << (s - 1)), den = i128{1} << s;
+          seen.partial = std::max(seen.partial, mag(num));
           v = num / den - ((num % den != 0) && (num < 0));  // floor division
         } else {
           v = acc * (i128{1} << -s);
@@ -48,8 +60,10 @@ i128 enumerate_max_acc(const QNetwork& net) {
     if (k == x.size()) break;
     ++x[k];
   }
-  return worst;
+  return seen;
 }
+
+i128 enumerate_max_acc(const QNetwork& net) { return enumerate(net).acc; }
 
 QNetwork random_tiny(std::mt19937_64& rng, int wbits) {
   std::uniform_int_distribution<int> coin(0, 1);
@@ -83,16 +97,17 @@ TEST(AccumulatorProof, BoundCoversEveryGridInputOfTinyNetworks) {
   for (int trial = 0; trial < 60; ++trial) {
     QNetwork net = random_tiny(rng, trial % 2 ? 16 : 6);
     ASSERT_EQ(check_qnetwork(net), "");
-    const i128 seen = enumerate_max_acc(net);
-    const AccumulatorProof p = prove_accumulator(net, "test");
-    EXPECT_GE(i128{p.bound}, seen) << "trial " << trial;
+    const Seen seen = enumerate(net);
+    const AccumulatorProof p = certify_accumulator(net, "test").proof;
+    EXPECT_GE(i128{p.final_bound}, seen.acc) << "trial " << trial;
+    EXPECT_GE(i128{p.partial_bound}, seen.partial) << "trial " << trial;
     if (p.type == AccumulatorType::Int32) {
-      EXPECT_LT(seen, i128{1} << 31);
+      EXPECT_LT(seen.partial, i128{1} << 31);
     }
     EXPECT_EQ(net.accumulator, p.type);
     // A single layer on independent inputs: interval analysis is exact (a corner attains it).
     if (net.layers.size() == 1) {
-      EXPECT_EQ(i128{p.bound}, seen) << "trial " << trial;
+      EXPECT_EQ(i128{p.final_bound}, seen.acc) << "trial " << trial;
     }
   }
 }
@@ -118,9 +133,9 @@ TEST(AccumulatorProof, Int32ExactlyWhenTheLargestAccumulatorFits) {
   // One input: 32767 * 65535 = 2147385345 < 2^31, reached at x = 65535 (enumerated).
   QNetwork fits = one_neuron(1);
   EXPECT_EQ(enumerate_max_acc(fits), i128{2147385345});
-  const AccumulatorProof p = prove_accumulator(fits, "test");
-  EXPECT_EQ(p.type, AccumulatorType::Int32);
-  EXPECT_EQ(p.bound, 2147385345);
+  const AccumulatorCertificate p = certify_accumulator(fits, "test");
+  EXPECT_EQ(p.proof.type, AccumulatorType::Int32);
+  EXPECT_EQ(p.proof.final_bound, 2147385345);
   EXPECT_EQ(p.certificate.property, "accumulator int32");
   EXPECT_EQ(p.certificate.method, "interval");
   EXPECT_EQ(p.certificate.verdict, "verified");
@@ -128,8 +143,8 @@ TEST(AccumulatorProof, Int32ExactlyWhenTheLargestAccumulatorFits) {
   EXPECT_EQ(p.certificate.weights_digest, digest(fits));
   // Two inputs: the all-max input gives 2 * 2147385345 >= 2^31, so int32 would overflow.
   QNetwork wide = one_neuron(2);
-  const AccumulatorProof p2 = prove_accumulator(wide, "test");
-  EXPECT_EQ(p2.type, AccumulatorType::Int64);
+  const AccumulatorCertificate p2 = certify_accumulator(wide, "test");
+  EXPECT_EQ(p2.proof.type, AccumulatorType::Int64);
   EXPECT_EQ(p2.certificate.property, "accumulator int64");
   i128 all_max = 0;
   for (auto w : wide.layers[0].W) all_max += i128{w} * wide.cx.hi();
@@ -138,7 +153,7 @@ TEST(AccumulatorProof, Int32ExactlyWhenTheLargestAccumulatorFits) {
 
 TEST(AccumulatorProof, ChosenTypeSurvivesTheModelFile) {
   QNetwork q = one_neuron(1);
-  const AccumulatorProof p = prove_accumulator(q, "test");
+  const AccumulatorCertificate p = certify_accumulator(q, "test");
   Model m;
   m.network.input_size = 1;
   m.network.layers.emplace_back(Dense{Matrix::Constant(1, 1, 32767.0), Vector::Zero(1)});
@@ -149,6 +164,56 @@ TEST(AccumulatorProof, ChosenTypeSurvivesTheModelFile) {
   EXPECT_EQ(back.qnetwork->accumulator, AccumulatorType::Int32);
   ASSERT_EQ(back.certificates.size(), 1u);
   EXPECT_EQ(back.certificates[0].weights_digest, digest(*back.qnetwork));
+}
+
+Model certified_model(QNetwork q) {
+  const AccumulatorCertificate p = certify_accumulator(q, "test");
+  Model m;
+  m.network.input_size = q.input_size;
+  m.network.layers.emplace_back(
+      Dense{Matrix::Constant(1, static_cast<Eigen::Index>(q.input_size), 1.0), Vector::Zero(1)});
+  m.qnetwork = q;
+  m.certificates.push_back(p.certificate);
+  return m;
+}
+
+// InputError's message, or "" when parsing succeeds.
+std::string load_error(const Model& m) {
+  try {
+    parse_nnc(serialize_nnc(m), "tampered.nnc");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(AccumulatorProof, LoaderRefusesATamperedStoredType) {
+  for (std::size_t inputs : {1, 2}) {  // proven int32, proven int64
+    Model m = certified_model(one_neuron(inputs));
+    ASSERT_EQ(load_error(m), "");
+    const AccumulatorType proven = m.qnetwork->accumulator;
+    m.qnetwork->accumulator = proven == AccumulatorType::Int32 ? AccumulatorType::Int64 : AccumulatorType::Int32;
+    const std::string err = load_error(m);
+    EXPECT_NE(err.find("tampered.nnc"), std::string::npos) << err;
+    EXPECT_NE(err.find("expected the proven " + accumulator_property(proven)), std::string::npos) << err;
+    EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+  }
+}
+
+TEST(AccumulatorProof, LoaderRefusesATamperedCertificate) {
+  Model m = certified_model(one_neuron(1));
+  Model wrong_type = m, wrong_bound = m, other_net = m;
+  wrong_type.certificates[0].property = accumulator_property(AccumulatorType::Int64);
+  wrong_bound.certificates[0].bound -= 1;
+  for (const Model* bad : {&wrong_type, &wrong_bound}) {
+    const std::string err = load_error(*bad);
+    EXPECT_NE(err.find("tampered.nnc: certificate:"), std::string::npos) << err;
+    EXPECT_NE(err.find("expected accumulator int32 (|acc| <= 2147385345"), std::string::npos) << err;
+  }
+  // A certificate about other weights is stale, not a claim about this QNetwork.
+  other_net.certificates[0].weights_digest = std::string(64, '0');
+  other_net.certificates[0].property = accumulator_property(AccumulatorType::Int64);
+  EXPECT_EQ(load_error(other_net), "");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // VNN-COMP-style result lines are written, bad input exits 2; on QVIP's P4-6 (skip without data)
 // the three encodings agree on a few r = 1 tasks.
 #include "certifier/core/model.hpp"
+#include "certifier/core/qsemantics.hpp"
 #include "certifier/core/digest.hpp"
 #include "formats/nnc.hpp"
 
@@ -40,6 +41,7 @@ Model tiny_model(std::uint64_t seed) {
     width = net.layers[l].outputs;
     if (l + 1 < net.layers.size()) m.network.layers.push_back(ReLU{});
   }
+  net.accumulator = prove_accumulator(net).type;  // as quantize records it
   m.qnetwork = net;
   return m;
 }
