@@ -27,7 +27,7 @@ struct RepairCliOptions {
   std::string model, arch, data, columns, test_data, property, output, retrain = "scratch", solver = "cbc";
   std::string robust, robust_samples, domain = "0:1";
   double delta = 0;
-  long long counterexamples = 50, samples = 20, max_iterations = 100;
+  long long counterexamples = 50, samples = 20, max_iterations = 100, region_samples = 500;
   double sigma = 0.1, margin = 1e-4, max_margin = 0.05, timeout = 0;
   bool bn = false, keep_data = false;
   TrainingOptions training;
@@ -95,6 +95,8 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.search.backend = parse_milp_backend(o.solver);
   c.search.threads = o.training.threads > 0 ? o.training.threads : 1;
   c.sampling.samples = static_cast<std::size_t>(o.samples);
+  if (o.region_samples < 0) throw InputError("--region-samples", std::to_string(o.region_samples), "expected a count >= 0");
+  c.region_samples = static_cast<std::size_t>(o.region_samples);
   c.sampling.input_sigma = c.sampling.output_sigma = o.sigma;
   c.repair.margin = o.margin;
   if (!(o.max_margin >= o.margin)) throw InputError("--max-margin", std::to_string(o.max_margin), "expected >= --margin");
@@ -240,6 +242,9 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--delta", o->delta, "With --robust on regression: allowed output change");
   sub->add_option("--counterexamples", o->counterexamples, "C: counterexamples per iteration")->default_val(50);
   sub->add_option("--samples", o->samples, "S: points sampled around each repaired counterexample")->default_val(20);
+  sub->add_option("--region-samples", o->region_samples,
+                  "Uniform precondition points per round, labelled by the repaired network (0 = the paper's loop)")
+      ->default_val(500);
   sub->add_option("--sigma", o->sigma, "Standard deviation of the sampling noise")->default_val(0.1);
   sub->add_option("--margin", o->margin, "Distance of repaired outputs from the unsafe boundary")->default_val(1e-4);
   sub->add_option("--max-margin", o->max_margin, "The margin doubles every round up to this (= --margin: fixed)")

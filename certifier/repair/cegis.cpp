@@ -71,10 +71,35 @@ std::string describe(const std::vector<Vector>& x) {
 }
 
 // Repaired counterexamples plus the samples around each, in the order they were found.
-Pairs repair_all(const LinearProperty& p, const std::vector<LinearCounterexample>& cexs, const CegisConfig& c,
-                 std::size_t round, std::mt19937_64& rng) {
+// The repair margin of round `round`: doubling from --margin up to --max-margin.
+OutputRepairOptions round_options(const CegisConfig& c, std::size_t round) {
   OutputRepairOptions opts = c.repair;
   opts.margin = std::max(c.repair.margin, std::min(c.max_margin, c.repair.margin * std::pow(c.margin_growth, round)));
+  return opts;
+}
+
+// Uniform points of the precondition with the network's outputs, repaired where they violate.
+void add_region_samples(const Network& net, const LinearProperty& p, const CegisConfig& c, std::size_t round,
+                        std::mt19937_64& rng, Pairs& pairs) {
+  const OutputRepairOptions opts = round_options(c, round);
+  std::uniform_int_distribution<std::size_t> pick(0, p.cases.size() - 1);
+  for (std::size_t t = 0; t < c.region_samples; ++t) {
+    const LinearCase& lc = p.cases[pick(rng)];
+    const std::vector<Vector> x = sample_case_box(p, lc, rng);
+    if (!in_precondition(p, lc, x)) continue;
+    Assignment a = evaluate_copies(net, x);
+    if (violated_case(p, a)) {
+      const auto fixed = repair_outputs(p, a, opts);
+      if (!fixed) continue;  // reported when a counterexample needs it
+      a.y = fixed->y;
+    }
+    pairs.add(a);
+  }
+}
+
+Pairs repair_all(const LinearProperty& p, const std::vector<LinearCounterexample>& cexs, const CegisConfig& c,
+                 std::size_t round, std::mt19937_64& rng) {
+  const OutputRepairOptions opts = round_options(c, round);
   const std::vector<Box> domain = property_domain(p);
   Pairs pairs;
   for (const LinearCounterexample& cex : cexs) {
@@ -152,7 +177,8 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
                       Clock::now() >= deadline;
     if (!stop) {
       const auto tr = Clock::now();
-      const Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
+      Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
+      add_region_samples(net, p, c, iteration, rng, pairs);
       append(train_set, pairs);
       it.added = pairs.x.size();
       it.repair_seconds = since(tr);

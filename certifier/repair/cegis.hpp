@@ -36,6 +36,10 @@ struct CegisConfig {
   // so the loop converges to a network inside the property rather than oscillating around it.
   double margin_growth = 2, max_margin = 0.05;
   SamplingOptions sampling;              // S and the noise
+  // Uniform points of the precondition per round, labelled with the current network's outputs
+  // moved into the postcondition (unchanged where they satisfy it): the retrained network learns
+  // the property over the whole region, not only around the counterexamples. 0 = the paper's loop.
+  std::size_t region_samples = 0;
   std::size_t max_iterations = 100;
   double timeout_s = std::numeric_limits<double>::infinity();
   std::uint64_t seed = 0;                // initialisation (plus the iteration) and sampling

@@ -64,22 +64,6 @@ class Collector {
   std::size_t limit_;
 };
 
-// A uniform point of the case's box (integer inputs uniform over their integers).
-std::vector<Vector> sample_box(const LinearProperty& p, const LinearCase& c, std::mt19937_64& rng) {
-  std::vector<Vector> x;
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (std::size_t k = 0; k < p.copies; ++k) {
-    Vector v(static_cast<Eigen::Index>(p.num_inputs));
-    for (Eigen::Index i = 0; i < v.size(); ++i) {
-      const double lo = c.box[k].lo[i], hi = c.box[k].hi[i];
-      v[i] = p.integer[k][static_cast<std::size_t>(i)] ? std::floor(lo + u(rng) * (hi - lo + 1)) : lo + u(rng) * (hi - lo);
-      v[i] = std::clamp(v[i], lo, hi);
-    }
-    x.push_back(std::move(v));
-  }
-  return x;
-}
-
 // Gradient of y_coef . chain(x) with respect to x (ReLU derivative 0 at 0).
 Vector input_gradient(const ReluChain& chain, const Vector& x, const Vector& y_coef) {
   std::vector<Vector> pre;
@@ -130,7 +114,7 @@ void attack_cases(const ReluChain& chain, const LinearProperty& p, const SearchO
   for (const LinearCase& c : p.cases) {
     std::vector<std::pair<double, std::vector<Vector>>> near;
     for (std::size_t s = 0; s < o.random_samples && !out.full(); ++s) {
-      std::vector<Vector> x = sample_box(p, c, rng);
+      std::vector<Vector> x = sample_case_box(p, c, rng);
       if (!in_precondition(p, c, x)) continue;
       Assignment a{x, {}};
       for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
@@ -295,6 +279,9 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
       MilpOptions mo;
       mo.time_limit_s = seconds_left(o.deadline);
       if (mo.time_limit_s <= 0) return r;
+      // Once the case has a counterexample, more of them are a convenience, not a verdict: each
+      // further solve (harder with every cut) gets a short budget.
+      if (cut) mo.time_limit_s = std::min(mo.time_limit_s, o.extra_solve_seconds);
       mo.threads = o.threads;
       mo.stop_at_first_solution = true;
       const auto t0 = Clock::now();

@@ -2,6 +2,7 @@
 
 #include "certifier/core/error.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -132,6 +133,21 @@ bool in_precondition(const LinearProperty& p, const LinearCase& c, const std::ve
   for (const LinearAtom& atom : c.inputs)
     if (lhs(atom, a) > atom.rhs + slack) return false;
   return true;
+}
+
+std::vector<Vector> sample_case_box(const LinearProperty& p, const LinearCase& c, std::mt19937_64& rng) {
+  std::vector<Vector> x;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (std::size_t k = 0; k < p.copies; ++k) {
+    Vector v(static_cast<Eigen::Index>(p.num_inputs));
+    for (Eigen::Index i = 0; i < v.size(); ++i) {
+      const double lo = c.box[k].lo[i], hi = c.box[k].hi[i];
+      v[i] = p.integer[k][static_cast<std::size_t>(i)] ? std::floor(lo + u(rng) * (hi - lo + 1)) : lo + u(rng) * (hi - lo);
+      v[i] = std::clamp(v[i], lo, hi);
+    }
+    x.push_back(std::move(v));
+  }
+  return x;
 }
 
 std::optional<std::size_t> violated_case(const LinearProperty& p, const Assignment& a) {

@@ -11,6 +11,7 @@
 #include "formats/vnnlib.hpp"
 
 #include <optional>
+#include <random>
 #include <tuple>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ double lhs(const LinearAtom& atom, const Assignment& a);
 
 // x lies in the case's input region: box, integrality, input atoms (each within `slack`).
 bool in_precondition(const LinearProperty& p, const LinearCase& c, const std::vector<Vector>& x, double slack = 0);
+
+// A uniform point of the case's box, per copy (integer inputs uniform over their integers).
+std::vector<Vector> sample_case_box(const LinearProperty& p, const LinearCase& c, std::mt19937_64& rng);
 
 // Index of the first case whose whole region (input and output atoms) contains `a`, if any.
 std::optional<std::size_t> violated_case(const LinearProperty& p, const Assignment& a);

@@ -51,6 +51,7 @@ CegisConfig small_config(Retrain retrain) {
   c.sampling.samples = 10;
   c.sampling.input_sigma = c.sampling.output_sigma = 0.05;
   c.retrain = retrain;
+  c.region_samples = 200;
   c.max_iterations = 25;
   c.seed = 5;
   return c;
