@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the longest pipeline that exists today — import, inspect, convert and evaluate
 # ONNX models and verify ACAS Xu properties; then train, prune and verify a small net, abstract it
-# (DeepAbstract) and verify through the abstraction, quantize it, verify the fixed-point net
+# (DeepAbstract) and verify through the abstraction, repair a regression net with CEGIS until a
+# property holds, quantize the small net, verify the fixed-point net
 # exactly, generate integer-only C++ and check it bit for bit on every installed target.
 set -euo pipefail
 build=${1:-build}
@@ -50,6 +51,35 @@ step "DeepAbstract: merge similar neurons (at most 1% accuracy drop), verify via
 "$nncert" abstract "$out/small.nnc" --data fashion-mnist --max-drop 0.01 -o "$out/small_abs.nnc"
 verdict "$nncert" verify "$out/small.nnc" --robust linf:0.005 --data fashion-mnist --samples 0:9 \
   --via-abstraction "$out/small_abs.nnc" --compare-direct
+
+step "Repair (CEGIS): a regression net that breaks a property with a 0/1 input, repaired until certified"
+# Raw a, b in 0..10 and a flag; target a + b + 2 flag. Property: with a <= 2 (0.2 scaled) and the
+# flag set, the scaled output stays below 0.6 -- the data themselves reach 0.7 there.
+awk 'BEGIN { srand(2); print "id,a,b,flag,target";
+  for (i = 0; i < 900; i++) { a = 10 * rand(); b = 10 * rand(); f = i % 2; printf "%d,%.6f,%.6f,%d,%.6f\n", i, a, b, f, a + b + 2 * f } }' \
+  > "$out/task.csv"
+cat > "$out/task.toml" <<'TOML'
+drop = ["id"]
+inputs = [{ column = "a", divide = 10, clamp = [0, 1] }, { column = "b", divide = 10, clamp = [0, 1] },
+          { column = "flag", binary = true }]
+targets = [{ column = "target", divide = 20 }]
+[split]
+train = 600
+validation = 150
+shuffle = "seeded"
+seed = 4
+TOML
+cat > "$out/cap.vnnlib" <<'VNNLIB'
+; nncert's VNN-LIB superset: X_2 is a 0/1 input (Int)
+(declare-const X_0 Real) (declare-const X_1 Real) (declare-const X_2 Int) (declare-const Y_0 Real)
+(assert (<= 0 X_0)) (assert (<= X_0 0.2)) (assert (<= 0 X_1)) (assert (<= X_1 1))
+(assert (<= 1 X_2)) (assert (<= X_2 1))
+(assert (>= Y_0 0.6))
+VNNLIB
+"$nncert" repair --arch 3:10:10:1 --data "$out/task.csv" --columns "$out/task.toml" --property "$out/cap.vnnlib" \
+  --loss mse --epochs 40 --batch 32 --lr 0.01 --patience 10 --counterexamples 20 --samples 10 --sigma 0.05 \
+  --max-iterations 30 --seed 3 -o "$out/cap.nnc"
+"$nncert" info "$out/cap.nnc" | tail -n 3
 
 step "Quantize the pruned net to 8-bit fixed point (calibrated PTQ), evaluate it on exact integers"
 "$nncert" quantize "$out/small_pruned.nnc" --bits 8 -o "$out/small_q8.nnc"
