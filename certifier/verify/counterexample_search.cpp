@@ -279,9 +279,9 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
       MilpOptions mo;
       mo.time_limit_s = seconds_left(o.deadline);
       if (mo.time_limit_s <= 0) return r;
-      // Once the case has a counterexample, more of them are a convenience, not a verdict: each
-      // further solve (harder with every cut) gets a short budget.
-      if (cut) mo.time_limit_s = std::min(mo.time_limit_s, o.extra_solve_seconds);
+      // Once there is a counterexample (this case's or another's) the verdict is settled: more of
+      // them are a convenience, so each further solve (harder with every cut) gets a short budget.
+      if (cut || !out.found.empty()) mo.time_limit_s = std::min(mo.time_limit_s, o.extra_solve_seconds);
       mo.threads = o.threads;
       mo.stop_at_first_solution = true;
       const auto t0 = Clock::now();

@@ -27,7 +27,7 @@ struct SearchOptions {
   std::uint64_t seed = 0;
   std::size_t random_samples = 4000;  // per case, before any MILP (0 = straight to the MILP)
   bool attack = true;
-  double extra_solve_seconds = 2;  // budget of each MILP solve after a case's first counterexample
+  double extra_solve_seconds = 2;  // budget of each MILP solve once any counterexample is known
 };
 
 struct SearchResult {
