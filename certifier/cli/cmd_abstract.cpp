@@ -21,6 +21,7 @@
 #include "certifier/abstract/lifting.hpp"
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/cmd_abstract.hpp"
+#include "certifier/cli/robust_spec.hpp"
 #include "certifier/cli/progress.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
@@ -216,14 +217,6 @@ int run_abstract(const AbstractOptions& o, const Globals& g) {
   return kOk;
 }
 
-double parse_number(const std::string& s, const std::string& option) {
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v))
-    throw InputError(option, "'" + s + "'", "expected a finite number");
-  return v;
-}
-
 // The abstraction map of `abs` (see the header comment), checked against the original.
 AbstractionMap load_map(const Model& abs, const std::string& abs_path, const Network& original, const ReluChain& chain,
                         double* abstraction_seconds) {
@@ -257,13 +250,7 @@ AbstractionMap load_map(const Model& abs, const std::string& abs_path, const Net
 }  // namespace
 
 int run_verify_via_abstraction(const ViaAbstractionOptions& o, const Globals& g, Model& m) {
-  if (o.robust.rfind("linf:", 0) != 0)
-    throw InputError("--robust", "'" + o.robust + "'", "--via-abstraction lifts L-inf robustness proofs: expected linf:EPS");
-  const double eps = parse_number(o.robust.substr(5), "--robust");
-  if (eps < 0) throw InputError("--robust", "'" + o.robust + "'", "expected EPS >= 0");
-  const auto colon = o.domain.find(':');
-  if (colon == std::string::npos) throw InputError("--domain", "'" + o.domain + "'", "expected LO:HI");
-  const double dlo = parse_number(o.domain.substr(0, colon), "--domain"), dhi = parse_number(o.domain.substr(colon + 1), "--domain");
+  const auto [eps, dlo, dhi] = parse_linf_ball(o.robust, o.domain);
   if (o.data.empty()) throw InputError("--robust", "--data", "local robustness needs --data");
   const ReluChain chain = to_relu_chain(m.network);
   const Model abs = load_model(o.abstraction);
