@@ -29,7 +29,7 @@ struct RepairCliOptions {
   double delta = 0;
   long long counterexamples = 50, samples = 20, max_iterations = 100, region_samples = 500;
   double sigma = 0.1, margin = 1e-4, max_margin = 0.05, timeout = 0;
-  bool bn = false, keep_data = false;
+  bool bn = false, keep_data = false, original_validation = false;
   TrainingOptions training;
 };
 
@@ -47,6 +47,7 @@ nlohmann::json iteration_json(const CegisIteration& it) {
                    {"repair_seconds", it.repair_seconds}};
   if (it.test_loss) j[it.test_accuracy ? "test_loss" : "test_mse"] = *it.test_loss;
   if (it.test_accuracy) j["test_accuracy"] = *it.test_accuracy;
+  if (it.region_violating) j["region_violating"] = *it.region_violating;
   if (!it.detail.empty()) j["detail"] = it.detail;
   return j;
 }
@@ -59,6 +60,8 @@ std::string iteration_line(const CegisIteration& it, bool regression) {
   s << " (" << it.training_size << " training), val " << (regression ? "MSE " : "loss ") << it.validation_loss;
   if (it.test_loss) s << ", test " << (regression ? "MSE " : "loss ") << *it.test_loss;
   if (it.test_accuracy) s << ", test acc " << *it.test_accuracy;
+  if (it.region_violating) s << std::setprecision(1) << ", " << 100 * *it.region_violating << "% of the region unsafe"
+                             << std::setprecision(4);
   s << std::setprecision(2) << ", train " << it.train_seconds << " s, verify " << it.verify_seconds << " s\n";
   return s.str();
 }
@@ -103,6 +106,7 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.max_margin = o.max_margin;
   c.retrain = parse_retrain(o.retrain);
   c.repair_data = !o.keep_data;
+  c.validate_on_repairs = !o.original_validation;
   c.max_iterations = static_cast<std::size_t>(o.max_iterations);
   if (o.timeout > 0) c.timeout_s = o.timeout;
   c.seed = seed;
@@ -254,6 +258,8 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--timeout", o->timeout, "Budget: wall-clock seconds (0 = none)")->default_val(0);
   sub->add_flag("--keep-data", o->keep_data,
                 "Train on the targets as given, even where they contradict the property (the paper's loop)");
+  sub->add_flag("--original-validation", o->original_validation,
+                "Early-stop on the original validation set only (the paper); default: plus a tenth of the new pairs");
   sub->add_option("--solver", o->solver, "MILP backend: cbc or glpk")->default_val("cbc");
   sub->add_option("-o,--output", o->output, "Output model (.nnc, with the certificate)")->required();
   add_training_options(sub, o->training, "--epochs");

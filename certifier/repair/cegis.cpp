@@ -3,6 +3,7 @@
 #include "certifier/core/error.hpp"
 #include "certifier/train/architecture.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -44,10 +45,10 @@ void append(Dataset& d, const Pairs& pairs) {
   d.raw.reset();  // synthetic points have no integer form
 }
 
-// One training run on the (augmented) data, early stopping on the original validation set.
-Network fit(const Network& start, const CegisData& data, const Dataset& train_set, const CegisConfig& c,
+// One training run on the (augmented) data, early stopping on `validation`.
+Network fit(const Network& start, const Dataset& validation, const Dataset& train_set, const CegisConfig& c,
             const CegisHooks& hooks) {
-  return train(start, train_set, &data.validation, c.train, {}, hooks.train).network;
+  return train(start, train_set, &validation, c.train, {}, hooks.train).network;
 }
 
 void evaluate_into(CegisIteration& it, const Network& net, const CegisData& data, const CegisConfig& c) {
@@ -78,23 +79,60 @@ OutputRepairOptions round_options(const CegisConfig& c, std::size_t round) {
   return opts;
 }
 
-// Uniform points of the precondition with the network's outputs, repaired where they violate.
-void add_region_samples(const Network& net, const LinearProperty& p, const CegisConfig& c, std::size_t round,
-                        std::mt19937_64& rng, Pairs& pairs) {
-  const OutputRepairOptions opts = round_options(c, round);
+// Two copies: repairing each sampled pair on its own gives every point as many targets as it has
+// partners. Instead each copy's points become rows labelled by the network, and one joint QP over
+// all their pairs (data_repair) moves them consistently (MANNERS P2: one threshold for mop).
+constexpr std::size_t kJointPointsPerCopy = 200;
+
+double add_joint_region_samples(const Network& net, const LinearProperty& p, const OutputRepairOptions& opts,
+                                std::size_t n, std::mt19937_64& rng, Pairs& pairs) {
   std::uniform_int_distribution<std::size_t> pick(0, p.cases.size() - 1);
+  std::vector<Vector> xs;
+  std::size_t inside = 0, violating = 0;
+  for (std::size_t t = 0; t < std::min(n, kJointPointsPerCopy); ++t) {
+    const LinearCase& lc = p.cases[pick(rng)];
+    const std::vector<Vector> x = sample_case_box(p, lc, rng);
+    if (!in_precondition(p, lc, x)) continue;
+    ++inside;
+    violating += violated_case(p, evaluate_copies(net, x)).has_value();
+    xs.insert(xs.end(), x.begin(), x.end());
+  }
+  if (xs.empty()) return 0.0;
+  Dataset d;
+  d.X.resize(static_cast<Eigen::Index>(p.num_inputs), static_cast<Eigen::Index>(xs.size()));
+  for (std::size_t i = 0; i < xs.size(); ++i) d.X.col(static_cast<Eigen::Index>(i)) = xs[i];
+  d.targets = evaluate(net, d.X);
+  repair_targets(p, d, opts);
+  for (Eigen::Index i = 0; i < d.X.cols(); ++i) {
+    pairs.x.push_back(d.X.col(i));
+    pairs.y.push_back(d.targets.col(i));
+  }
+  return static_cast<double>(violating) / static_cast<double>(inside);
+}
+
+// Uniform points of the precondition with the network's outputs, repaired where they violate.
+// Returns the fraction that violated: a Monte-Carlo estimate of how much of the region is unsafe.
+double add_region_samples(const Network& net, const LinearProperty& p, const CegisConfig& c, std::size_t round,
+                          bool regression, std::mt19937_64& rng, Pairs& pairs) {
+  const OutputRepairOptions opts = round_options(c, round);
+  if (p.copies > 1 && regression) return add_joint_region_samples(net, p, opts, c.region_samples, rng, pairs);
+  std::uniform_int_distribution<std::size_t> pick(0, p.cases.size() - 1);
+  std::size_t inside = 0, violating = 0;
   for (std::size_t t = 0; t < c.region_samples; ++t) {
     const LinearCase& lc = p.cases[pick(rng)];
     const std::vector<Vector> x = sample_case_box(p, lc, rng);
     if (!in_precondition(p, lc, x)) continue;
     Assignment a = evaluate_copies(net, x);
+    ++inside;
     if (violated_case(p, a)) {
+      ++violating;
       const auto fixed = repair_outputs(p, a, opts);
       if (!fixed) continue;  // reported when a counterexample needs it
       a.y = fixed->y;
     }
     pairs.add(a);
   }
+  return inside ? static_cast<double>(violating) / static_cast<double>(inside) : 0.0;
 }
 
 Pairs repair_all(const LinearProperty& p, const std::vector<LinearCounterexample>& cexs, const CegisConfig& c,
@@ -133,14 +171,14 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
   if (c.max_iterations == 0) throw InputError("--max-iterations", "0", "expected at least one iteration");
   if (!(c.timeout_s > 0)) throw InputError("--timeout", std::to_string(c.timeout_s), "expected a positive budget");
   std::mt19937_64 rng(c.seed);
-  Dataset train_set = data.train;
+  Dataset train_set = data.train, validation_set = data.validation;
   CegisResult res;
   if (c.repair_data) res.data_repair = repair_targets(p, train_set, c.repair);
   Network net = initial;
   double train_seconds = 0;
   if (c.train_first) {
     const auto tt = Clock::now();
-    net = fit(initial, data, train_set, c, hooks);
+    net = fit(initial, data.validation, train_set, c, hooks);
     train_seconds = since(tt);
   }
   std::size_t best_count = std::numeric_limits<std::size_t>::max();
@@ -158,7 +196,8 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     it.counterexamples = found.counterexamples.size();
     it.verify_seconds = found.seconds;
     it.detail = found.detail;
-    const bool best = found.verdict == Verdict::Verified || found.counterexamples.size() < best_count;
+    // Ties go to the later network: it has seen more repairs (C caps the count early on).
+    const bool best = found.verdict == Verdict::Verified || found.counterexamples.size() <= best_count;
     if (best && found.verdict != Verdict::Unknown) {
       best_count = found.counterexamples.size();
       res.network = net;
@@ -178,8 +217,20 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     if (!stop) {
       const auto tr = Clock::now();
       Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
-      add_region_samples(net, p, c, iteration, rng, pairs);
-      append(train_set, pairs);
+      if (c.region_samples)
+        it.region_violating = add_region_samples(net, p, c, iteration, train_set.labels.empty(), rng, pairs);
+      // Every tenth new pair validates instead of training: early stopping on the original
+      // validation set alone rewards the epochs that fit its labels, which contradict the
+      // property, and hands back the violating network (on MANNERS the loop then never moves).
+      Pairs fit_pairs, held_out;
+      for (std::size_t i = 0; i < pairs.x.size(); ++i) {
+        Pairs& to = i % 10 == 9 ? held_out : fit_pairs;
+        to.x.push_back(pairs.x[i]);
+        to.y.push_back(pairs.y[i]);
+      }
+      append(train_set, fit_pairs);
+      if (c.validate_on_repairs) append(validation_set, held_out);
+      else append(train_set, held_out);
       it.added = pairs.x.size();
       it.repair_seconds = since(tr);
     }
@@ -188,7 +239,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     if (stop) break;
     const auto tt = Clock::now();
     const Network start = c.retrain == Retrain::Scratch ? make_mlp(c.widths, c.batch_norm, c.seed + iteration + 1) : net;
-    net = fit(start, data, train_set, c, hooks);
+    net = fit(start, validation_set, train_set, c, hooks);
     train_seconds = since(tt);
   }
   if (res.history.back().verdict == Verdict::Unknown && res.network.layers.empty()) res.network = net;

@@ -29,6 +29,7 @@ struct CegisConfig {
   Retrain retrain = Retrain::Scratch;    // the paper retrains from scratch every iteration
   bool train_first = true;               // train the first network (false: `initial` is it)
   bool repair_data = true;               // move contradicting training targets first (data_repair)
+  bool validate_on_repairs = true;       // early-stop on the validation set plus a tenth of the new pairs
   SearchOptions search;                  // C, MILP backend, threads
   OutputRepairOptions repair;            // margin of the repaired targets in the first round
   // Targets repaired exactly onto the boundary leave the retrained network on it, and its fitting
@@ -55,6 +56,7 @@ struct CegisIteration {
   Verdict verdict = Verdict::Unknown;
   std::size_t counterexamples = 0, added = 0, training_size = 0;
   double validation_loss = 0;
+  std::optional<double> region_violating;  // fraction of the region samples that violated
   std::optional<double> test_loss, test_accuracy;
   double train_seconds = 0, verify_seconds = 0, repair_seconds = 0;
   std::string detail;  // the verifier's
