@@ -15,7 +15,9 @@
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <random>
 #include <iomanip>
 #include <sstream>
 
@@ -24,10 +26,12 @@ namespace nncert::cli {
 namespace {
 
 struct RepairCliOptions {
-  std::string model, arch, data, columns, test_data, property, output, retrain = "scratch", solver = "cbc";
+  std::string model, arch, data, columns, test_data, property, output, retrain, solver = "cbc";
   std::string robust, robust_samples, domain = "0:1";
   double delta = 0;
   long long counterexamples = 50, samples = 20, max_iterations = 100, region_samples = 500;
+  std::size_t distill_samples = 10000;
+  double min_fidelity = 0.9;
   double sigma = 0.1, margin = 1e-4, max_margin = 0.05, timeout = 0;
   bool bn = false, keep_data = false, original_validation = false;
   TrainingOptions training;
@@ -67,8 +71,52 @@ std::string iteration_line(const CegisIteration& it, bool regression) {
 }
 
 // Train / validation / test from --data (and --columns, which names the split).
+// Without training data (a controller handed over as a model): points drawn uniformly from the
+// property's input domain, labelled with the original network's outputs, 80/10/10 for training,
+// validation and the fidelity report.
+CegisData distillation_data(const Network& original, const LinearProperty& p, std::size_t n, std::uint64_t seed) {
+  const Box domain = property_domain(p)[0];
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  Dataset all;
+  all.name = "samples of the original network on the property's domain";
+  all.X.resize(static_cast<Eigen::Index>(p.num_inputs), static_cast<Eigen::Index>(n));
+  for (Eigen::Index j = 0; j < all.X.cols(); ++j)
+    for (Eigen::Index i = 0; i < all.X.rows(); ++i) {
+      const double lo = domain.lo[i], hi = domain.hi[i];
+      all.X(i, j) = p.integer[0][static_cast<std::size_t>(i)] ? std::clamp(std::floor(lo + u(rng) * (hi - lo + 1)), lo, hi)
+                                                               : lo + u(rng) * (hi - lo);
+    }
+  all.targets = evaluate(original, all.X);
+  const std::size_t n_train = n * 8 / 10, n_val = n / 10;
+  CegisData d;
+  d.train = subset(all, 0, n_train - 1);
+  d.validation = subset(all, n_train, n_train + n_val - 1);
+  d.test = subset(all, n_train + n_val, n - 1);
+  return d;
+}
+
+// How close the repaired network stays to the original on held-out domain samples.
+struct Fidelity {
+  double agreement = 0;  // same first argmax (the controller's decision)
+  double mean_abs = 0, max_abs = 0;
+};
+
+Fidelity fidelity(const Network& repaired, const Dataset& samples) {
+  const Matrix y = evaluate(repaired, samples.X);
+  Fidelity f;
+  for (Eigen::Index j = 0; j < y.cols(); ++j) {
+    f.agreement += argmax_first(y.col(j)) == argmax_first(samples.targets.col(j));
+    const double e = (y.col(j) - samples.targets.col(j)).cwiseAbs().maxCoeff();
+    f.mean_abs += e;
+    f.max_abs = std::max(f.max_abs, e);
+  }
+  f.agreement /= static_cast<double>(y.cols());
+  f.mean_abs /= static_cast<double>(y.cols());
+  return f;
+}
+
 CegisData load_data(const RepairCliOptions& o, std::uint64_t seed) {
-  if (o.data.empty()) throw InputError("--data", "missing", "repair needs training data (--data D, with --columns SPEC for CSV regression)");
   CegisData d;
   if (!o.columns.empty()) {
     DataSplit s = load_csv_split(o.data, load_column_spec(o.columns), seed);
@@ -104,7 +152,7 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.repair.margin = o.margin;
   if (!(o.max_margin >= o.margin)) throw InputError("--max-margin", std::to_string(o.max_margin), "expected >= --margin");
   c.max_margin = o.max_margin;
-  c.retrain = parse_retrain(o.retrain);
+  c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() ? "finetune" : "scratch") : o.retrain);
   c.repair_data = !o.keep_data;
   c.validate_on_repairs = !o.original_validation;
   c.max_iterations = static_cast<std::size_t>(o.max_iterations);
@@ -157,27 +205,34 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
   if (std::filesystem::path(o.output).extension() != ".nnc")
     throw InputError(o.output, "output", "expected a .nnc file name (it carries the certificate)");
   if (o.model.empty() == o.arch.empty()) throw InputError("repair", "arguments", "give either MODEL or --arch, not both");
-  const CegisData data = load_data(o, g.seed);
-  CegisConfig config = make_cegis_config(o, data, g.seed);
   Network initial;
   Model model;
+  std::vector<std::size_t> widths;
   if (!o.model.empty()) {
     model = load_model(o.model);
     initial = model.network;
-    config.train_first = false;
   } else {
-    config.widths = parse_architecture(o.arch);
-    config.batch_norm = o.bn;
-    initial = make_mlp(config.widths, o.bn, g.seed);
+    widths = parse_architecture(o.arch);
+    initial = make_mlp(widths, o.bn, g.seed);
   }
-  if (config.retrain == Retrain::Scratch && config.widths.empty()) config.widths = layer_widths(initial);
-  check_training_input(initial, data.train, config.train);
   if (o.property.empty() == o.robust.empty())
     throw InputError("repair", "options", "give exactly one of --property FILE or --robust linf:EPS");
-  const LinearProperty property =
-      o.property.empty()
-          ? robustness_property(o, initial, data)
-          : linear_property_from_vnnlib(load_vnnlib(o.property, initial.input_size, output_size(initial)), o.property);
+  const bool distill = o.data.empty();
+  if (distill && (o.model.empty() || !o.robust.empty()))
+    throw InputError("--data", "missing",
+                     "repair needs training data, or a MODEL and a --property to sample its domain from");
+  std::optional<LinearProperty> from_file;
+  if (!o.property.empty())
+    from_file = linear_property_from_vnnlib(load_vnnlib(o.property, initial.input_size, output_size(initial)), o.property);
+  const CegisData data = distill ? distillation_data(initial, *from_file, o.distill_samples, g.seed) : load_data(o, g.seed);
+  RepairCliOptions effective = o;
+  if (distill) effective.training.loss = "mse";  // the original's outputs are the targets
+  CegisConfig config = make_cegis_config(effective, data, g.seed);
+  config.widths = widths.empty() ? layer_widths(initial) : widths;
+  config.batch_norm = o.bn;
+  config.train_first = o.model.empty();
+  check_training_input(initial, data.train, config.train);
+  const LinearProperty property = from_file ? *from_file : robustness_property(o, initial, data);
   const bool regression = config.train.loss == LossKind::MeanSquaredError;
 
   std::ostream& text = human_out(g);
@@ -211,6 +266,13 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
     model.certificates.push_back(repair_certificate(o, property, r));
     doc["proof"] = r.proof;
   }
+  bool far = false;
+  if (distill) {
+    const Fidelity f = fidelity(r.network, *data.test);
+    far = f.agreement < o.min_fidelity;
+    doc["fidelity"] = {{"agreement", f.agreement}, {"mean_abs_error", f.mean_abs}, {"max_abs_error", f.max_abs},
+                       {"samples", data.test->size()}, {"min_agreement", o.min_fidelity}};
+  }
   save_model(model, o.output);
   std::ostringstream summary;
   if (r.data_repair.rows_changed)
@@ -224,8 +286,14 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
   else
     summary << "not certified within the budget: wrote the best network so far (iteration " << r.best_iteration
             << ", " << r.open.size() << " open counterexamples) to " << o.output << "\n";
+  if (distill) {
+    const auto& f = doc["fidelity"];
+    summary << "fidelity to the original on " << f["samples"].get<std::size_t>() << " held-out domain samples: "
+            << 100 * f["agreement"].get<double>() << "% same decision, output error mean " << f["mean_abs_error"].get<double>()
+            << ", max " << f["max_abs_error"].get<double>() << (far ? " -- too far from the original: a failed repair\n" : "\n");
+  }
   emit(g, doc, summary.str());
-  return r.certified ? kOk : kUnknown;
+  return r.certified && !far ? kOk : kUnknown;
 }
 
 }  // namespace
@@ -236,7 +304,13 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("model", o->model, "Network to repair (.nnc or .onnx); or train one with --arch");
   sub->add_option("--arch", o->arch, "Train from scratch with these widths, e.g. 28:9:9:9:9:9:9:8");
   sub->add_flag("--bn", o->bn, "BatchNorm after every hidden Dense layer (with --arch)");
-  sub->add_option("--data", o->data, "Training data: a CSV file (with --columns), fashion-mnist, or an IDX file");
+  sub->add_option("--data", o->data,
+                  "Training data: a CSV file (with --columns), fashion-mnist, or an IDX file; without it, MODEL's own "
+                  "outputs on samples of the property's domain");
+  sub->add_option("--distill-samples", o->distill_samples, "Without --data: domain samples (80/10/10 train/validation/fidelity)")
+      ->default_val(10000);
+  sub->add_option("--min-fidelity", o->min_fidelity, "Without --data: least share of held-out samples with the original's decision")
+      ->default_val(0.9);
   sub->add_option("--columns", o->columns, "Column spec (TOML) for CSV data: inputs, targets, scaling, split");
   sub->add_option("--test-data", o->test_data, "Held-out data to report on (without --columns)");
   sub->add_option("--property", o->property, "Property (VNN-LIB, or nncert's superset with Int inputs and Xp/Yp)");
@@ -253,7 +327,8 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--margin", o->margin, "Distance of repaired outputs from the unsafe boundary")->default_val(1e-4);
   sub->add_option("--max-margin", o->max_margin, "The margin doubles every round up to this (= --margin: fixed)")
       ->default_val(0.05);
-  sub->add_option("--retrain", o->retrain, "scratch (the paper) or finetune (warm start)")->default_val("scratch");
+  sub->add_option("--retrain", o->retrain,
+                  "scratch (the paper; default with --data) or finetune (warm start; default without)");
   sub->add_option("--max-iterations", o->max_iterations, "Budget: CEGIS iterations")->default_val(100);
   sub->add_option("--timeout", o->timeout, "Budget: wall-clock seconds (0 = none)")->default_val(0);
   sub->add_flag("--keep-data", o->keep_data,

@@ -98,6 +98,35 @@ TEST(RepairCli, CertifiesOneAndTwoCopyPropertiesWithAnIntegerInput) {
   }
 }
 
+TEST(RepairCli, RepairsAGivenNetworkWithoutItsData) {
+  test::TempDir dir;
+  write_task(dir);
+  const auto plain = dir / "plain.nnc", out = dir / "distilled.nnc";
+  const auto t = test::run_nncert("train --arch 3:10:10:1 --data " + test::q(dir / "task.csv") + " --columns " +
+                                  test::q(dir / "columns.toml") +
+                                  " --loss mse --epochs 40 --batch 32 --lr 0.01 --patience 10 --seed 3 -o " + test::q(plain));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const auto r = test::run_nncert("repair " + test::q(plain) + " --property " + test::q(dir / "cap.vnnlib") +
+                                  " --epochs 20 --batch 64 --lr 0.003 --patience 5 --max-iterations 20 --seed 3 -o " +
+                                  test::q(out) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const json doc = json::parse(r.out);
+  ASSERT_TRUE(doc.contains("fidelity"));
+  EXPECT_GE(doc["fidelity"]["agreement"].get<double>(), 0.9);
+  EXPECT_GT(doc["fidelity"]["samples"].get<int>(), 0);
+  // The repaired network holds on a grid of the precondition, and stays near the original elsewhere in it.
+  const Model original = load_model(plain.string()), repaired = load_model(out.string());
+  const LinearProperty p = linear_property_from_vnnlib(load_vnnlib((dir / "cap.vnnlib").string(), 3, 1), "cap");
+  double worst_change = 0;
+  for (int i = 0; i <= 20; ++i)
+    for (int j = 0; j <= 20; ++j) {
+      const Vector x{{0.2 * i / 20.0, j / 20.0, 1.0}};
+      EXPECT_FALSE(violated_case(p, evaluate_copies(repaired.network, {x}))) << x.transpose();
+      worst_change = std::max(worst_change, std::abs(evaluate(repaired.network, x)[0] - evaluate(original.network, x)[0]));
+    }
+  EXPECT_LT(worst_change, 0.5);
+}
+
 TEST(RepairCli, BadInputIsExitTwoWithoutOutput) {
   test::TempDir dir;
   write_task(dir, 300);
