@@ -164,14 +164,10 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
 // Local robustness of held-out samples (--robust linf:EPS --samples A:B), as one property: a
 // case per (sample, unsafe conjunction). Classification keeps each sample's true label; a
 // regression sample keeps the initial network's output within --delta.
-LinearProperty robustness_property(const RepairCliOptions& o, const Network& initial, const CegisData& data) {
+LinearProperty robustness_property(const RepairCliOptions& o, const Network& initial, std::uint64_t seed) {
   const LinfBall ball = parse_linf_ball(o.robust, o.domain);
-  const Dataset& pool = data.test ? *data.test : data.validation;
-  Dataset samples = pool;
-  if (!o.robust_samples.empty()) {
-    const auto [a, b] = parse_sample_range(o.robust_samples);
-    samples = subset(pool, a, b);
-  }
+  // The samples `nncert verify --robust --data D --samples A:B` would check, so the two agree.
+  const Dataset samples = select_samples(o.data, o.robust_samples, initial.input_size, o.columns, seed).data;
   const bool regression = samples.labels.empty();
   if (regression && !(o.delta > 0)) throw InputError("--delta", "missing", "regression robustness needs --delta D > 0");
   LinearProperty p;
@@ -183,7 +179,7 @@ LinearProperty robustness_property(const RepairCliOptions& o, const Network& ini
     if (p.cases.empty()) p = std::move(lp);
     else p.cases.insert(p.cases.end(), lp.cases.begin(), lp.cases.end());
   }
-  p.name = "robust " + o.robust + " on " + pool.name + " samples " + (o.robust_samples.empty() ? "all" : o.robust_samples);
+  p.name = "robust " + o.robust + " on " + samples.name + " samples " + (o.robust_samples.empty() ? "all" : o.robust_samples);
   return p;
 }
 
@@ -232,7 +228,7 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
   config.batch_norm = o.bn;
   config.train_first = o.model.empty();
   check_training_input(initial, data.train, config.train);
-  const LinearProperty property = from_file ? *from_file : robustness_property(o, initial, data);
+  const LinearProperty property = from_file ? *from_file : robustness_property(o, initial, g.seed);
   const bool regression = config.train.loss == LossKind::MeanSquaredError;
 
   std::ostream& text = human_out(g);

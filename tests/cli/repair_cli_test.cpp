@@ -127,6 +127,38 @@ TEST(RepairCli, RepairsAGivenNetworkWithoutItsData) {
   EXPECT_LT(worst_change, 0.5);
 }
 
+// Label-first CSV: three blobs in 4-D, close enough that L-inf balls of 0.08 around some samples cross a boundary.
+void write_blobs(const test::TempDir& dir) {
+  std::mt19937_64 rng(1);
+  std::normal_distribution<double> g(0.0, 0.15);
+  std::ofstream f(dir / "blobs.csv");
+  for (int i = 0; i < 600; ++i) {
+    const int c = i % 3;
+    f << c;
+    for (int k = 0; k < 4; ++k) f << "," << (k == c ? 0.8 : 0.2) + g(rng);
+    f << "\n";
+  }
+}
+
+TEST(RepairCli, RepairsLocalRobustnessAndVerifyAgrees) {
+  test::TempDir dir;
+  write_blobs(dir);
+  const auto net = dir / "blobs.nnc", out = dir / "robust.nnc";
+  const std::string data = " --data " + test::q(dir / "blobs.csv");
+  ASSERT_EQ(test::run_nncert("train --arch 4:16:3" + data + " --epochs 30 --batch 32 --lr 0.01 --seed 1 -o " + test::q(net))
+                .exit_code,
+            0);
+  const std::string check = data + " --robust linf:0.08 --samples 0:29";
+  const auto before = test::run_nncert("verify " + test::q(net) + check);
+  const auto r = test::run_nncert("repair " + test::q(net) + " --robust linf:0.08 --robust-samples 0:29 --retrain finetune" + data +
+                                  " --epochs 10 --batch 32 --lr 0.003 --max-iterations 15 --seed 1 -o " + test::q(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  // The plain verifier (DeepPoly, then complete methods) proves every sample robust afterwards.
+  const auto after = test::run_nncert("verify " + test::q(out) + check + " --json");
+  EXPECT_EQ(after.exit_code, 0) << after.out << "\nbefore repair: " << before.out;
+  EXPECT_EQ(json::parse(after.out)["verified"].get<int>(), 30) << after.out;
+}
+
 TEST(RepairCli, BadInputIsExitTwoWithoutOutput) {
   test::TempDir dir;
   write_task(dir, 300);
