@@ -4,7 +4,9 @@
 // training / verification / repair seconds, test MSE first and last, added pairs, counterexamples,
 // certified, and the paper's row (anchor_table.md) beside each. "LxN" is L hidden layers of N.
 // usage: bench_repair [--data DIR] [--only P1|P2] [--arch 6x9,...] [--lr 0.01,...] [--timeout S]
-//                     [--max-iterations N] [--retrain scratch|finetune] [--threads T]
+//                     [--max-iterations N] [--retrain scratch|finetune] [--threads T] [--paper yes|no]
+// --paper yes runs the paper's loop (no target repair or region samples, fixed 1e-4 margin, early
+// stopping on the original validation set); the default is nncert's loop as `nncert repair` runs it.
 #include "certifier/repair/cegis.hpp"
 #include "certifier/train/architecture.hpp"
 #include "formats/atomic_file.hpp"
@@ -31,6 +33,7 @@ struct Options {
   std::size_t max_iterations = 100;
   std::string retrain = "scratch";
   int threads = 1;
+  bool paper = false;  // the paper's loop: no target repair, no region samples, fixed margin, original validation
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -42,7 +45,7 @@ std::vector<std::string> split_list(const std::string& s) {
 
 [[noreturn]] void usage(int code) {
   std::cerr << "usage: bench_repair [--data DIR] [--only P1|P2] [--arch 6x9,7x8,...] [--lr 0.01,...] [--timeout S]\n"
-               "                    [--max-iterations N] [--retrain scratch|finetune] [--threads T]\n";
+               "                    [--max-iterations N] [--retrain scratch|finetune] [--threads T] [--paper yes|no]\n";
   std::exit(code);
 }
 
@@ -62,6 +65,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--max-iterations") o.max_iterations = std::stoul(v);
       else if (a == "--retrain") o.retrain = v;
       else if (a == "--threads") o.threads = std::stoi(v);
+      else if (a == "--paper") o.paper = v == "1" || v == "yes";
       else usage(2);
     } catch (const std::exception&) {
       usage(2);
@@ -116,6 +120,9 @@ Row run(const Options& o, const DataSplit& split, const LinearProperty& p, const
   c.search.threads = o.threads;
   c.sampling.samples = 20;
   c.retrain = parse_retrain(o.retrain);
+  c.region_samples = o.paper ? 0 : 500;
+  c.repair_data = c.validate_on_repairs = !o.paper;
+  if (o.paper) c.max_margin = c.repair.margin;
   c.max_iterations = o.max_iterations;
   c.timeout_s = o.timeout;
   c.seed = 100;
@@ -149,8 +156,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path examples = std::filesystem::path(NNCERT_SOURCE_DIR) / "examples" / "manners";
   const DataSplit split = load_csv_split(csv.string(), load_column_spec((examples / "columns.toml").string()), 100);
   const auto anchor = anchor_rows(o.data / "anchor_table.md");
-  std::printf("MANNERS-DB CEGIS repair, C = 50, S = 20, seed 100, 100 epochs, patience 20, retrain %s, %d thread(s)\n",
-              o.retrain.c_str(), o.threads);
+  std::printf("MANNERS-DB CEGIS repair, C = 50, S = 20, seed 100, 100 epochs, patience 20, retrain %s, %d thread(s), %s\n",
+              o.retrain.c_str(), o.threads, o.paper ? "the paper's loop" : "nncert's loop");
   std::printf("nncert columns, then the paper's (Zavatteri et al. ECAI'24, 20 Xeon cores + T4, PyTorch + Gurobi)\n");
   std::printf("%-3s %-6s %-7s | %5s %8s %8s %7s %6s %7s %7s %7s %6s %4s | %5s %8s %7s %7s %7s\n", "P", "LxN", "lr", "iter",
               "total s", "train s", "verif s", "rep s", "MSE 1st", "MSE end", "added", "cex", "cert", "iter", "total s",
