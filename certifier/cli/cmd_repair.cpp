@@ -75,18 +75,13 @@ std::string iteration_line(const CegisIteration& it, bool regression) {
 // property's input domain, labelled with the original network's outputs, 80/10/10 for training,
 // validation and the fidelity report.
 CegisData distillation_data(const Network& original, const LinearProperty& p, std::size_t n, std::uint64_t seed) {
-  const Box domain = property_domain(p)[0];
+  LinearCase domain;  // the property's domain as one case, so the shared box sampler draws from it
+  domain.box = {property_domain(p)[0]};
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
   Dataset all;
   all.name = "samples of the original network on the property's domain";
   all.X.resize(static_cast<Eigen::Index>(p.num_inputs), static_cast<Eigen::Index>(n));
-  for (Eigen::Index j = 0; j < all.X.cols(); ++j)
-    for (Eigen::Index i = 0; i < all.X.rows(); ++i) {
-      const double lo = domain.lo[i], hi = domain.hi[i];
-      all.X(i, j) = p.integer[0][static_cast<std::size_t>(i)] ? std::clamp(std::floor(lo + u(rng) * (hi - lo + 1)), lo, hi)
-                                                               : lo + u(rng) * (hi - lo);
-    }
+  for (Eigen::Index j = 0; j < all.X.cols(); ++j) all.X.col(j) = sample_case_box(p, domain, rng)[0];
   all.targets = evaluate(original, all.X);
   const std::size_t n_train = n * 8 / 10, n_val = n / 10;
   CegisData d;

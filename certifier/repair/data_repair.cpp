@@ -1,6 +1,5 @@
 #include "certifier/repair/data_repair.hpp"
 
-#include "certifier/repair/least_shift.hpp"
 
 #include <map>
 
@@ -33,11 +32,7 @@ DataRepairReport repair_one_copy(const LinearProperty& p, Dataset& data, const O
 std::vector<std::size_t> rows_in_box(const LinearProperty& p, const Dataset& d, const LinearCase& c, std::size_t copy) {
   std::vector<std::size_t> rows;
   for (std::size_t i = 0; i < d.size(); ++i) {
-    const Vector x = d.X.col(static_cast<Eigen::Index>(i));
-    bool ok = contains(c.box[copy], x);
-    for (std::size_t k = 0; ok && k < p.num_inputs; ++k)
-      ok = !p.integer[copy][k] || x[static_cast<Eigen::Index>(k)] == std::round(x[static_cast<Eigen::Index>(k)]);
-    if (ok) rows.push_back(i);
+    if (in_copy_box(p, c, copy, d.X.col(static_cast<Eigen::Index>(i)))) rows.push_back(i);
   }
   return rows;
 }
@@ -64,11 +59,7 @@ DataRepairReport repair_two_copies(const LinearProperty& p, Dataset& data, const
         const Assignment pair{{data.X.col(static_cast<Eigen::Index>(a)), data.X.col(static_cast<Eigen::Index>(b))},
                               {data.targets.col(static_cast<Eigen::Index>(a)), data.targets.col(static_cast<Eigen::Index>(b))}};
         if (!in_precondition(p, c, pair.x)) continue;
-        ShiftRow row;
-        row.need = atom.rhs + o.margin - lhs(atom, pair);
-        for (const auto& [v, coef] : atom.terms)
-          if (v.output) row.terms.push_back({block(v.copy ? b : a) * m + static_cast<int>(v.index), coef});
-        rows.push_back(std::move(row));
+        rows.push_back(violation_row(atom, pair, o.margin, [&](std::size_t copy) { return block(copy ? b : a) * m; }));
       }
   }
   r.pairs = rows.size();

@@ -1,25 +1,19 @@
 #include "certifier/repair/output_repair.hpp"
 
-#include "certifier/repair/least_shift.hpp"
 
 #include <cmath>
 #include <limits>
 
 namespace nncert {
 
-namespace {
-
-// The atom `lhs <= rhs` violated by margin after the shift: lhs(y + s) >= rhs + margin, with s
-// indexed copy * num_outputs + output.
-ShiftRow violation_row(const LinearProperty& p, const LinearAtom& atom, const Assignment& a, double margin) {
+ShiftRow violation_row(const LinearAtom& atom, const Assignment& a, double margin,
+                       const std::function<int(std::size_t copy)>& first_column) {
   ShiftRow r;
   r.need = atom.rhs + margin - lhs(atom, a);
   for (const auto& [v, coef] : atom.terms)
-    if (v.output) r.terms.push_back({static_cast<int>(v.copy * p.num_outputs + v.index), coef});
+    if (v.output) r.terms.push_back({first_column(v.copy) + static_cast<int>(v.index), coef});
   return r;
 }
-
-}  // namespace
 
 std::optional<OutputRepair> repair_outputs(const LinearProperty& p, const Assignment& a,
                                            const OutputRepairOptions& options) {
@@ -35,6 +29,7 @@ std::optional<OutputRepair> repair_outputs(const LinearProperty& p, const Assign
     choices = choices > options.max_choices / c->outputs.size() ? options.max_choices + 1 : choices * c->outputs.size();
   }
   const int n = static_cast<int>(p.copies * p.num_outputs);
+  const auto column = [&p](std::size_t copy) { return static_cast<int>(copy * p.num_outputs); };
   std::optional<OutputRepair> best;
   auto try_rows = [&](const std::vector<ShiftRow>& rows) {
     const auto s = least_shift(rows, n);
@@ -56,7 +51,7 @@ std::optional<OutputRepair> repair_outputs(const LinearProperty& p, const Assign
     for (std::size_t t = 0; t < choices; ++t) {
       std::vector<ShiftRow> rows;
       for (std::size_t i = 0; i < active.size(); ++i)
-        rows.push_back(violation_row(p, active[i]->outputs[pick[i]], a, options.margin));
+        rows.push_back(violation_row(active[i]->outputs[pick[i]], a, options.margin, column));
       try_rows(rows);
       for (std::size_t i = 0; i < pick.size() && ++pick[i] == active[i]->outputs.size(); ++i) pick[i] = 0;
     }
@@ -67,7 +62,7 @@ std::optional<OutputRepair> repair_outputs(const LinearProperty& p, const Assign
       double cheapest = std::numeric_limits<double>::infinity();
       ShiftRow pick;
       for (const LinearAtom& atom : c->outputs) {
-        ShiftRow r = violation_row(p, atom, a, options.margin);
+        ShiftRow r = violation_row(atom, a, options.margin, column);
         double norm2 = 0;
         for (auto [j, coef] : r.terms) norm2 += coef * coef;
         if (norm2 == 0) continue;

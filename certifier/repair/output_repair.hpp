@@ -6,7 +6,10 @@
 // case makes each choice a convex QP (solved by COIN-OR Clp); the cheapest feasible choice wins.
 #pragma once
 
+#include "certifier/repair/least_shift.hpp"
 #include "certifier/verify/linear_property.hpp"
+
+#include <functional>
 
 #include <optional>
 #include <vector>
@@ -22,6 +25,11 @@ struct OutputRepair {
   std::vector<Vector> y;  // repaired outputs, one per copy
   double cost = 0;        // ||s||^2
 };
+
+// The QP row "atom `lhs <= rhs` violated by `margin` after the shift": lhs(y + s) >= rhs + margin,
+// output j of copy k being shift variable first_column(k) + j.
+ShiftRow violation_row(const LinearAtom& atom, const Assignment& a, double margin,
+                       const std::function<int(std::size_t copy)>& first_column);
 
 // nullopt when no outputs satisfy the postcondition at a.x (a case without output atoms applies,
 // or the chosen atoms contradict each other for every choice): nothing can repair that input.

@@ -24,9 +24,14 @@ double seconds_left(Clock::time_point deadline) {
 
 // How far the assignment is from the case's output region: max over its output atoms of
 // lhs - rhs (<= 0 inside; -infinity for a case without output atoms, where every output is unsafe).
-double case_margin(const LinearCase& c, const Assignment& a) {
-  double m = -kInf;
-  for (const LinearAtom& atom : c.outputs) m = std::max(m, lhs(atom, a) - atom.rhs);
+struct Margin {
+  double value = -kInf;
+  const LinearAtom* worst = nullptr;  // the atom attaining it (nullptr without output atoms)
+};
+Margin case_margin(const LinearCase& c, const Assignment& a) {
+  Margin m;
+  for (const LinearAtom& atom : c.outputs)
+    if (const double v = lhs(atom, a) - atom.rhs; !m.worst || v > m.value) m = {v, &atom};
   return m;
 }
 
@@ -64,6 +69,13 @@ class Collector {
   std::size_t limit_;
 };
 
+// x with the chain's outputs (the folded network: the fast path; hits are replayed on the real one).
+Assignment chain_assignment(const ReluChain& chain, const std::vector<Vector>& x) {
+  Assignment a{x, {}};
+  for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
+  return a;
+}
+
 // Gradient of y_coef . chain(x) with respect to x (ReLU derivative 0 at 0).
 Vector input_gradient(const ReluChain& chain, const Vector& x, const Vector& y_coef) {
   std::vector<Vector> pre;
@@ -84,14 +96,11 @@ Vector input_gradient(const ReluChain& chain, const Vector& x, const Vector& y_c
 void descend(const ReluChain& chain, const LinearProperty& p, const LinearCase& c, std::vector<Vector> x,
              Collector& out, int steps) {
   for (int s = 0; s < steps && !out.full(); ++s) {
-    Assignment a{x, {}};
-    for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
-    if (!c.outputs.empty() && case_margin(c, a) <= 0 && in_precondition(p, c, x) && out.offer(x)) return;
-    const LinearAtom* worst = nullptr;
-    double m = -kInf;
-    for (const LinearAtom& atom : c.outputs)
-      if (lhs(atom, a) - atom.rhs > m) m = lhs(atom, a) - atom.rhs, worst = &atom;
-    if (!worst) return;
+    const Assignment a = chain_assignment(chain, x);
+    const Margin m = case_margin(c, a);
+    if (!m.worst) return;
+    if (m.value <= 0 && in_precondition(p, c, x) && out.offer(x)) return;
+    const LinearAtom* worst = m.worst;
     const double step = 0.1 * std::pow(0.9, s);
     for (std::size_t k = 0; k < p.copies; ++k) {
       Vector gy = Vector::Zero(static_cast<Eigen::Index>(p.num_outputs));
@@ -116,9 +125,7 @@ void attack_cases(const ReluChain& chain, const LinearProperty& p, const SearchO
     for (std::size_t s = 0; s < o.random_samples && !out.full(); ++s) {
       std::vector<Vector> x = sample_case_box(p, c, rng);
       if (!in_precondition(p, c, x)) continue;
-      Assignment a{x, {}};
-      for (const Vector& xi : x) a.y.push_back(evaluate(chain, Matrix(xi)).col(0));
-      const double m = case_margin(c, a);
+      const double m = case_margin(c, chain_assignment(chain, x)).value;
       if (m <= 0 && out.offer(x)) continue;
       near.push_back({m, std::move(x)});
       if (Clock::now() > o.deadline) return;

@@ -120,15 +120,19 @@ double lhs(const LinearAtom& atom, const Assignment& a) {
   return static_cast<double>(s);
 }
 
+bool in_copy_box(const LinearProperty& p, const LinearCase& c, std::size_t copy, const Vector& x) {
+  if (!contains(c.box[copy], x)) return false;
+  for (std::size_t i = 0; i < p.num_inputs; ++i) {
+    const double v = x[static_cast<Eigen::Index>(i)];
+    if (p.integer[copy][i] && v != std::round(v)) return false;
+  }
+  return true;
+}
+
 bool in_precondition(const LinearProperty& p, const LinearCase& c, const std::vector<Vector>& x, double slack) {
   if (x.size() != p.copies) return false;
-  for (std::size_t k = 0; k < p.copies; ++k) {
-    if (!contains(c.box[k], x[k])) return false;
-    for (std::size_t i = 0; i < p.num_inputs; ++i) {
-      const double v = x[k][static_cast<Eigen::Index>(i)];
-      if (p.integer[k][i] && v != std::round(v)) return false;
-    }
-  }
+  for (std::size_t k = 0; k < p.copies; ++k)
+    if (!in_copy_box(p, c, k, x[k])) return false;
   const Assignment a{x, {}};
   for (const LinearAtom& atom : c.inputs)
     if (lhs(atom, a) > atom.rhs + slack) return false;

@@ -65,6 +65,10 @@ LinearProperty linear_property_from_vnnlib(const VnnlibSpec& spec, const std::st
 // Value of the atom's left-hand side at `a`.
 double lhs(const LinearAtom& atom, const Assignment& a);
 
+// One copy's input lies in the case's box with its integer inputs integral (that copy's part of
+// the precondition, before the atoms linking copies).
+bool in_copy_box(const LinearProperty& p, const LinearCase& c, std::size_t copy, const Vector& x);
+
 // x lies in the case's input region: box, integrality, input atoms (each within `slack`).
 bool in_precondition(const LinearProperty& p, const LinearCase& c, const std::vector<Vector>& x, double slack = 0);
 
