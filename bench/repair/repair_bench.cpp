@@ -34,6 +34,9 @@ struct Options {
   std::string retrain = "scratch";
   int threads = 1;
   bool paper = false;  // the paper's loop: no target repair, no region samples, fixed margin, original validation
+  double property_weight = 1, property_margin = 0.01;  // nncert's loop: the property penalty in training
+  std::size_t region_samples = 500;
+  bool verbose = false;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -45,7 +48,8 @@ std::vector<std::string> split_list(const std::string& s) {
 
 [[noreturn]] void usage(int code) {
   std::cerr << "usage: bench_repair [--data DIR] [--only P1|P2] [--arch 6x9,7x8,...] [--lr 0.01,...] [--timeout S]\n"
-               "                    [--max-iterations N] [--retrain scratch|finetune] [--threads T] [--paper yes|no]\n";
+               "                    [--max-iterations N] [--retrain scratch|finetune] [--threads T] [--paper yes|no]\n"
+               "                    [--property-weight W] [--property-margin M] [--region-samples N] [--verbose yes|no]\n";
   std::exit(code);
 }
 
@@ -66,6 +70,10 @@ Options parse(int argc, char** argv) {
       else if (a == "--retrain") o.retrain = v;
       else if (a == "--threads") o.threads = std::stoi(v);
       else if (a == "--paper") o.paper = v == "1" || v == "yes";
+      else if (a == "--property-weight") o.property_weight = std::stod(v);
+      else if (a == "--property-margin") o.property_margin = std::stod(v);
+      else if (a == "--region-samples") o.region_samples = std::stoul(v);
+      else if (a == "--verbose") o.verbose = v == "1" || v == "yes";
       else usage(2);
     } catch (const std::exception&) {
       usage(2);
@@ -120,14 +128,26 @@ Row run(const Options& o, const DataSplit& split, const LinearProperty& p, const
   c.search.threads = o.threads;
   c.sampling.samples = 20;
   c.retrain = parse_retrain(o.retrain);
-  c.region_samples = o.paper ? 0 : 500;
+  c.region_samples = o.paper ? 0 : o.region_samples;
+  if (!o.paper) {
+    c.property_loss = PropertyLossOptions{};
+    c.property_loss.weight = o.property_weight;
+    c.property_loss.margin = o.property_margin;
+  }
   c.repair_data = c.validate_on_repairs = !o.paper;
   if (o.paper) c.max_margin = c.repair.margin;
   c.max_iterations = o.max_iterations;
   c.timeout_s = o.timeout;
   c.seed = 100;
   const CegisData data{split.train, split.validation, split.test};
-  const CegisResult r = cegis(make_mlp(c.widths, false, 100), p, data, c);
+  CegisHooks hooks;
+  if (o.verbose)
+    hooks.on_iteration = [](const CegisIteration& it) {
+      std::fprintf(stderr, "  round %zu: %s, %zu cex, val %.4f, test %.4f, region unsafe %.1f%%, train %.1f s, verify %.1f s\n",
+                   it.iteration, to_string(it.verdict).c_str(), it.counterexamples, it.validation_loss,
+                   it.test_loss.value_or(0), 100 * it.region_violating.value_or(0), it.train_seconds, it.verify_seconds);
+    };
+  const CegisResult r = cegis(make_mlp(c.widths, false, 100), p, data, c, hooks);
   Row row;
   row.iterations = r.history.size();
   row.total = r.seconds;

@@ -33,6 +33,7 @@ struct RepairCliOptions {
   std::size_t distill_samples = 10000;
   double min_fidelity = 0.9;
   double sigma = 0.1, margin = 1e-4, max_margin = 0.05, timeout = 0;
+  double property_weight = 1, property_margin = 0.01;
   bool bn = false, keep_data = false, original_validation = false;
   TrainingOptions training;
 };
@@ -147,6 +148,11 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.repair.margin = o.margin;
   if (!(o.max_margin >= o.margin)) throw InputError("--max-margin", std::to_string(o.max_margin), "expected >= --margin");
   c.max_margin = o.max_margin;
+  if (!(o.property_weight >= 0) || !(o.property_margin >= 0))
+    throw InputError("--property-weight/--property-margin", "value", "expected numbers >= 0");
+  c.property_loss = PropertyLossOptions{};
+  c.property_loss.weight = o.property_weight;
+  c.property_loss.margin = o.property_margin;
   c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() ? "finetune" : "scratch") : o.retrain);
   c.repair_data = !o.keep_data;
   c.validate_on_repairs = !o.original_validation;
@@ -318,6 +324,11 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--margin", o->margin, "Distance of repaired outputs from the unsafe boundary")->default_val(1e-4);
   sub->add_option("--max-margin", o->max_margin, "The margin doubles every round up to this (= --margin: fixed)")
       ->default_val(0.05);
+  sub->add_option("--property-weight", o->property_weight,
+                  "Weight of the property penalty in the training loss (adversarial points + counterexamples; 0 = off)")
+      ->default_val(1);
+  sub->add_option("--property-margin", o->property_margin, "How far outside the unsafe region the penalty pushes")
+      ->default_val(0.01);
   sub->add_option("--retrain", o->retrain,
                   "scratch (the paper; default with --data) or finetune (warm start; default without)");
   sub->add_option("--max-iterations", o->max_iterations, "Budget: CEGIS iterations")->default_val(100);

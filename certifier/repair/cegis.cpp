@@ -174,11 +174,18 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
   Dataset train_set = data.train, validation_set = data.validation;
   CegisResult res;
   if (c.repair_data) res.data_repair = repair_targets(p, train_set, c.repair);
+  std::optional<PropertyLoss> penalty;
+  CegisHooks h = hooks;
+  if (c.property_loss.weight > 0) {
+    penalty.emplace(p, c.property_loss, c.seed ^ 0x9e3779b97f4a7c15ULL);
+    h.train.penalty = [&](const Network& n, Network& grads) { return (*penalty)(n, grads); };
+    h.train.validation_penalty = [&](const Network& n) { return penalty->validation(n); };
+  }
   Network net = initial;
   double train_seconds = 0;
   if (c.train_first) {
     const auto tt = Clock::now();
-    net = fit(initial, data.validation, train_set, c, hooks);
+    net = fit(initial, data.validation, train_set, c, h);
     train_seconds = since(tt);
   }
   std::size_t best_count = std::numeric_limits<std::size_t>::max();
@@ -216,6 +223,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
                       Clock::now() >= deadline;
     if (!stop) {
       const auto tr = Clock::now();
+      if (penalty) penalty->anchor(to_repair);
       Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
       if (c.region_samples)
         it.region_violating = add_region_samples(net, p, c, iteration, train_set.labels.empty(), rng, pairs);
@@ -239,7 +247,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     if (stop) break;
     const auto tt = Clock::now();
     const Network start = c.retrain == Retrain::Scratch ? make_mlp(c.widths, c.batch_norm, c.seed + iteration + 1) : net;
-    net = fit(start, validation_set, train_set, c, hooks);
+    net = fit(start, validation_set, train_set, c, h);
     train_seconds = since(tt);
   }
   if (res.history.back().verdict == Verdict::Unknown && res.network.layers.empty()) res.network = net;

@@ -7,6 +7,7 @@
 
 #include "certifier/repair/data_repair.hpp"
 #include "certifier/repair/output_repair.hpp"
+#include "certifier/repair/property_loss.hpp"
 #include "certifier/repair/sampling.hpp"
 #include "certifier/train/trainer.hpp"
 #include "certifier/verify/counterexample_search.hpp"
@@ -41,6 +42,9 @@ struct CegisConfig {
   // moved into the postcondition (unchanged where they satisfy it): the retrained network learns
   // the property over the whole region, not only around the counterexamples. 0 = the paper's loop.
   std::size_t region_samples = 0;
+  // The property as a term of the training loss (property_loss), on adversarially moving points
+  // and the verifier's counterexamples; weight 0 = the paper's loop, data augmentation only.
+  PropertyLossOptions property_loss{.weight = 0};
   std::size_t max_iterations = 100;
   double timeout_s = std::numeric_limits<double>::infinity();
   std::uint64_t seed = 0;                // initialisation (plus the iteration) and sampling

@@ -233,6 +233,7 @@ double train_step(Network& net, Optimizer& opt, const Matrix& X, const std::vect
                              : cross_entropy(opt.outputs, labels, config.class_weights);
   if (!std::isfinite(loss.value)) return loss.value;
   backward(forward_net, opt.tape, loss.grad, opt.grads);
+  if (hooks.penalty) hooks.penalty(forward_net, opt.grads);
   update_running_stats(net, opt.tape, config.bn_momentum);
   // Regularisers and masks act on the gradient, as PyTorch's weight_decay does.
   const auto p = parameters(net);
@@ -283,16 +284,18 @@ TrainingRows training_rows(const Dataset& data, const Dataset* validation, const
 // Best-so-far bookkeeping and the stopping decision (TrainConfig::patience, initial_baseline).
 class EarlyStopping {
  public:
-  EarlyStopping(const TrainConfig& config, const Network& initial, const Dataset* validation, TrainResult& result)
+  EarlyStopping(const TrainConfig& config, const Network& initial, const Dataset* validation, const TrainHooks& hooks,
+                TrainResult& result)
       : config_(config), keep_best_(config.patience > 0 || config.initial_baseline), best_net_(initial) {
     if (!config.initial_baseline) return;
-    best_ = evaluate_dataset(initial, *validation, config).loss;
+    best_ = evaluate_dataset(initial, *validation, config).loss +
+            (hooks.validation_penalty ? hooks.validation_penalty(initial) : 0.0);
     result.initial_val_loss = best_;
   }
 
   // Returns true when training should stop after this epoch.
   bool observe(const EpochStats& s, const Network& net, TrainResult& result) {
-    const double monitored = s.val_loss ? *s.val_loss : s.train_loss;
+    const double monitored = (s.val_loss ? *s.val_loss : s.train_loss) + s.val_penalty.value_or(0.0);
     if (monitored < best_) {
       best_ = monitored;
       since_best_ = 0;
@@ -353,6 +356,7 @@ EpochStats run_epoch(Network& net, Optimizer& opt, const Dataset& data, const Ma
     s.val_loss = e.loss;
     if (!regression) s.val_accuracy = e.accuracy;
   }
+  if (hooks.validation_penalty) s.val_penalty = hooks.validation_penalty(net);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }
@@ -383,7 +387,7 @@ TrainResult train(const Network& initial, const Dataset& data, const Dataset* va
   Network net = initial;
   apply_masks(net, masks);
   Optimizer opt(config.adam, net);
-  EarlyStopping stopping(config, net, rows.validation, result);
+  EarlyStopping stopping(config, net, rows.validation, hooks, result);
   for (std::size_t epoch = 0; epoch < config.epochs; ++epoch) {
     const EpochStats s = run_epoch(net, opt, data, targets, rows, rng, epoch, config, masks, hooks);
     result.history.push_back(s);

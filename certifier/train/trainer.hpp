@@ -56,6 +56,7 @@ struct EpochStats {
   double lr = 0;
   double train_loss = 0, train_accuracy = 0;  // running averages over the epoch's batches (train mode)
   std::optional<double> val_loss, val_accuracy;  // eval mode, when there is a validation set
+  std::optional<double> val_penalty;             // TrainHooks::validation_penalty, when set
   double seconds = 0;
 };
 
@@ -66,6 +67,13 @@ struct TrainHooks {
   // gradient is applied to the master weights unchanged (straight-through estimator). The
   // transform must keep the layer structure and shapes.
   std::function<Network(const Network&)> transform;
+  // An extra term of the training loss (e.g. a property penalty, repair/property_loss): given the
+  // network the batch's forward pass ran on, adds the term's gradient to `grads` (shaped like it)
+  // and returns its value. Called once per batch, after the data loss's backward pass.
+  std::function<double(const Network& net, Network& grads)> penalty;
+  // Added to the validation loss where early stopping compares epochs (and the untrained network),
+  // so that the best epoch is the best at both; EpochStats::val_penalty reports it.
+  std::function<double(const Network&)> validation_penalty;
 };
 
 struct TrainResult {
