@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -160,12 +161,34 @@ struct CaseEncoding {
   std::size_t binaries = 0;
 };
 
-CaseEncoding encode_case(const ReluChain& chain, const LinearProperty& p, const LinearCase& c, double margin) {
+// Pre-activation bounds per input box, DeepPoly then LP-tightened, computed once per box: the
+// cases of a property usually share their boxes (P1's seven cases have one) and every case is
+// encoded at two margins.
+class BoundsCache {
+ public:
+  BoundsCache(const ReluChain& chain, MilpBackend backend, Clock::time_point deadline)
+      : chain_(chain), solver_(make_milp_solver(backend)), deadline_(deadline) {}
+
+  std::vector<Bounds> get(const Box& box) {
+    for (const auto& [b, pre] : cache_)
+      if (b.lo == box.lo && b.hi == box.hi) return pre;
+    cache_.emplace_back(box, tighten_bounds_lp(chain_, box, deeppoly(chain_, box).pre, *solver_, deadline_));
+    return cache_.back().second;
+  }
+
+ private:
+  const ReluChain& chain_;
+  std::unique_ptr<MilpSolver> solver_;
+  Clock::time_point deadline_;
+  std::vector<std::pair<Box, std::vector<Bounds>>> cache_;
+};
+
+CaseEncoding encode_case(const ReluChain& chain, const LinearProperty& p, const LinearCase& c, double margin,
+                         BoundsCache& bounds) {
   CaseEncoding out;
   std::vector<std::vector<std::size_t>> y_vars;
   for (std::size_t k = 0; k < p.copies; ++k) {
-    const DeepPolyResult dp = deeppoly(chain, c.box[k]);
-    MilpEncoding e = encode_relu_chain(chain, c.box[k], dp.pre);
+    MilpEncoding e = encode_relu_chain(chain, c.box[k], bounds.get(c.box[k]));
     const std::size_t offset = out.problem.vars.size();
     out.problem.vars.insert(out.problem.vars.end(), e.problem.vars.begin(), e.problem.vars.end());
     for (MilpRow& row : e.problem.rows) {
@@ -269,8 +292,8 @@ bool refuted_by_deeppoly(const ReluChain& chain, const LinearProperty& p, const 
 
 // MILP for one case: first with a 1e-6 margin inside the region (a witness then replays despite
 // solver tolerances), then, if that is infeasible, at the region itself to decide the case.
-CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size_t ci,
-                      const SearchOptions& o, Collector& out, SearchResult& stats) {
+CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size_t ci, const SearchOptions& o,
+                      BoundsCache& bounds, Collector& out, SearchResult& stats) {
   CaseOutcome r;
   if (refuted_by_deeppoly(chain, p, p.cases[ci])) {
     r.proved = r.by_deeppoly = true;
@@ -278,8 +301,15 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
     return r;
   }
   const auto solver = make_milp_solver(o.backend);
-  for (double margin : {1e-6, 0.0}) {
-    CaseEncoding e = encode_case(chain, p, p.cases[ci], margin);
+  // The proof is the solve at the region itself (margin 0); its witnesses may sit on the boundary
+  // and not replay, so counterexamples are sought 1e-6 inside. With none known yet the case is
+  // probably safe: prove first (one solve), and look inside only if the proof finds a witness.
+  const bool prove_first = out.found.empty();
+  const std::vector<double> margins = prove_first ? std::vector<double>{0.0, 1e-6} : std::vector<double>{1e-6, 0.0};
+  for (std::size_t round = 0; round < margins.size(); ++round) {
+    const double margin = margins[round];
+    const bool last = round + 1 == margins.size();
+    CaseEncoding e = encode_case(chain, p, p.cases[ci], margin, bounds);
     stats.binaries = std::max(stats.binaries, e.binaries);
     bool cut = false;
     while (!out.full()) {
@@ -300,8 +330,8 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
       r.detail = d.str();
       if (m.status == MilpStatus::Infeasible) {
         r.proved = !cut && margin == 0;
-        if (cut || margin == 0) return r;  // patterns exhausted, or the case is proved
-        break;                              // nothing 1e-6 inside: decide at the region itself
+        if (cut || margin == 0 || last) return r;  // patterns exhausted, proved, or nothing inside
+        break;                                     // nothing 1e-6 inside: decide at the region itself
       }
       if (!m.has_solution) return r;
       std::vector<Vector> x;
@@ -317,6 +347,7 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
       if (!out.offer(x)) {
         r.detail += "; the witness does not replay (within the solver tolerance of the region's boundary)";
         out.near_misses.push_back(x);
+        if (margin == 0 && !last && !cut) break;  // a boundary witness: look 1e-6 inside instead
         return r;
       }
       if (!exclude_neighbourhood(e, p, p.cases[ci], m.x, 0.05)) return r;
@@ -345,8 +376,9 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
   bool all_proved = true;
   std::size_t by_deeppoly = 0;
   std::string last_milp;
+  BoundsCache bounds(chain, o.backend, o.deadline);
   for (std::size_t ci = 0; ci < p.cases.size() && !out.full(); ++ci) {
-    const CaseOutcome c = milp_case(chain, p, ci, o, out, res);
+    const CaseOutcome c = milp_case(chain, p, ci, o, bounds, out, res);
     all_proved = all_proved && c.proved;
     by_deeppoly += c.by_deeppoly;
     if (!c.by_deeppoly) last_milp = c.detail;

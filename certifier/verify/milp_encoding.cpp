@@ -68,6 +68,39 @@ MilpEncoding encode_relu_chain(const ReluChain& chain, const Box& box, const std
   return enc;
 }
 
+std::vector<Bounds> tighten_bounds_lp(const ReluChain& chain, const Box& box, std::vector<Bounds> pre,
+                                      MilpSolver& solver, std::chrono::steady_clock::time_point deadline) {
+  // Layer 0 is affine in the box: its DeepPoly bounds are already exact. The last layer's bounds
+  // only bound the output variables, so tightening stops at the last hidden layer.
+  for (std::size_t l = 1; l + 1 < chain.layers.size(); ++l) {
+    ReluChain head;
+    head.layers.assign(chain.layers.begin(), chain.layers.begin() + static_cast<std::ptrdiff_t>(l + 1));
+    MilpEncoding enc = encode_relu_chain(head, box, std::vector<Bounds>(pre.begin(), pre.begin() + static_cast<std::ptrdiff_t>(l + 1)));
+    for (MilpVar& v : enc.problem.vars) v.kind = VarKind::Continuous;
+    Bounds& z = pre[l];
+    for (Eigen::Index j = 0; j < z.lo.size(); ++j) {
+      if (z.lo[j] >= 0 || z.hi[j] <= 0) continue;  // stable already
+      for (const bool maximize : {false, true}) {
+        MilpOptions mo;
+        mo.time_limit_s = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+        if (mo.time_limit_s <= 0) return pre;
+        MilpProblem lp = enc.problem;
+        lp.maximize = maximize;
+        lp.vars[enc.y_vars[static_cast<std::size_t>(j)]].objective = 1;
+        const MilpResult r = solver.solve(lp, mo);
+        if (r.status != MilpStatus::Optimal) continue;
+        const double v = maximize ? std::max(r.objective, r.bound) : std::min(r.objective, r.bound);
+        const double slack = 1e-6 * (1 + std::abs(v));
+        if (maximize)
+          z.hi[j] = std::min(z.hi[j], v + slack);
+        else
+          z.lo[j] = std::max(z.lo[j], v - slack);
+      }
+    }
+  }
+  return pre;
+}
+
 MilpCheck milp_check(const Network& net, const ReluChain& chain, const Property& p, std::size_t ci, std::size_t k,
                      MilpBackend backend, std::chrono::steady_clock::time_point deadline, int threads) {
   MilpCheck out;

@@ -20,6 +20,15 @@ struct MilpEncoding {
 // x in box; `pre` are sound pre-activation bounds of every layer over the box (DeepPoly).
 MilpEncoding encode_relu_chain(const ReluChain& chain, const Box& box, const std::vector<Bounds>& pre);
 
+// `pre` tightened layer by layer: each unstable neuron's pre-activation minimised and maximised
+// by linear programming over the relaxed encoding (binaries continuous) of the layers before it,
+// with the bounds tightened so far (MIPVerify's "LP" bounds, Tjeng et al. ICLR'19 §5). Fewer
+// unstable ReLUs and smaller big-M constants make the exact MILP much faster. Every LP value is
+// widened by 1e-6 (absolute and relative) for the LP solver's tolerance; a neuron whose LP does
+// not finish by `deadline` keeps its DeepPoly bounds.
+std::vector<Bounds> tighten_bounds_lp(const ReluChain& chain, const Box& box, std::vector<Bounds> pre,
+                                      MilpSolver& solver, std::chrono::steady_clock::time_point deadline);
+
 enum class MilpVerdict { Verified, Falsified, Unknown };
 
 struct MilpCheck {
