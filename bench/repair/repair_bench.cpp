@@ -111,7 +111,7 @@ std::map<std::string, std::vector<std::string>> anchor_rows(const std::filesyste
 
 struct Row {
   std::size_t iterations = 0, added = 0, counterexamples = 0;
-  double total = 0, train = 0, verify = 0, repair = 0, mse_first = 0, mse_last = 0;
+  double total = 0, train = 0, verify = 0, repair = 0, mse_first = 0, mse_last = 0, mse_plain = 0;
   bool certified = false;
 };
 
@@ -143,12 +143,16 @@ Row run(const Options& o, const DataSplit& split, const LinearProperty& p, const
   CegisHooks hooks;
   if (o.verbose)
     hooks.on_iteration = [](const CegisIteration& it) {
-      std::fprintf(stderr, "  round %zu: %s, %zu cex, val %.4f, test %.4f, region unsafe %.1f%%, train %.1f s, verify %.1f s\n",
+      std::fprintf(stderr, "  round %zu: %s, %zu cex, val %.4f, test %.4f, region unsafe %.1f%%, train %.1f s, verify %.1f s (%s)\n",
                    it.iteration, to_string(it.verdict).c_str(), it.counterexamples, it.validation_loss,
-                   it.test_loss.value_or(0), 100 * it.region_violating.value_or(0), it.train_seconds, it.verify_seconds);
+                   it.test_loss.value_or(0), 100 * it.region_violating.value_or(0), it.train_seconds, it.verify_seconds,
+                   it.detail.c_str());
     };
-  const CegisResult r = cegis(make_mlp(c.widths, false, 100), p, data, c, hooks);
   Row row;
+  // The same architecture and training without the property: what "still accurate" is judged by.
+  const Network plain = train(make_mlp(c.widths, false, 100), split.train, &split.validation, c.train).network;
+  row.mse_plain = evaluate_dataset(plain, split.test, c.train).loss;
+  const CegisResult r = cegis(make_mlp(c.widths, false, 100), p, data, c, hooks);
   row.iterations = r.history.size();
   row.total = r.seconds;
   for (const CegisIteration& it : r.history) {
@@ -179,8 +183,8 @@ int main(int argc, char** argv) {
   std::printf("MANNERS-DB CEGIS repair, C = 50, S = 20, seed 100, 100 epochs, patience 20, retrain %s, %d thread(s), %s\n",
               o.retrain.c_str(), o.threads, o.paper ? "the paper's loop" : "nncert's loop");
   std::printf("nncert columns, then the paper's (Zavatteri et al. ECAI'24, 20 Xeon cores + T4, PyTorch + Gurobi)\n");
-  std::printf("%-3s %-6s %-7s | %5s %8s %8s %7s %6s %7s %7s %7s %6s %4s | %5s %8s %7s %7s %7s\n", "P", "LxN", "lr", "iter",
-              "total s", "train s", "verif s", "rep s", "MSE 1st", "MSE end", "added", "cex", "cert", "iter", "total s",
+  std::printf("%-3s %-6s %-7s | %5s %8s %8s %7s %6s %8s %7s %7s %7s %6s %4s | %5s %8s %7s %7s %7s\n", "P", "LxN", "lr",
+              "iter", "total s", "train s", "verif s", "rep s", "MSE free", "MSE 1st", "MSE end", "added", "cex", "cert", "iter", "total s",
               "MSE 1st", "MSE end", "added");
   double total = 0;
   std::size_t certified = 0, runs = 0, good = 0;
@@ -193,18 +197,18 @@ int main(int argc, char** argv) {
         total += r.total;
         ++runs;
         certified += r.certified;
-        good += r.certified && r.mse_last <= 0.045 && r.mse_last <= 1.1 * r.mse_first;
+        good += r.certified && r.mse_last <= 0.045 && r.mse_last <= 1.1 * r.mse_plain;
         const auto a = anchor.find(prop + " " + arch + " " + lr);
         auto cell = [&](std::size_t i) { return a == anchor.end() ? std::string("-") : a->second[i]; };
-        std::printf("%-3s %-6s %-7s | %5zu %8.1f %8.1f %7.2f %6.2f %7.4f %7.4f %7zu %6zu %4s | %5s %8s %7s %7s %7s\n",
+        std::printf("%-3s %-6s %-7s | %5zu %8.1f %8.1f %7.2f %6.2f %8.4f %7.4f %7.4f %7zu %6zu %4s | %5s %8s %7s %7s %7s\n",
                     prop.c_str(), arch.c_str(), lr.c_str(), r.iterations, r.total, r.train, r.verify, r.repair,
-                    r.mse_first, r.mse_last, r.added, r.counterexamples, r.certified ? "yes" : "no", cell(3).c_str(),
+                    r.mse_plain, r.mse_first, r.mse_last, r.added, r.counterexamples, r.certified ? "yes" : "no", cell(3).c_str(),
                     cell(4).c_str(), cell(8).c_str(), cell(9).c_str(), cell(10).c_str());
         std::fflush(stdout);
       }
   }
   std::printf("\n%zu of %zu runs certified; %zu certified with test MSE <= 0.045 and <= 1.1 x the unconstrained "
-              "network's (iteration 0); total %.0f s (paper: all 30 certified, 27 of them no better than the train "
+              "network's (MSE free: same architecture and training, no property); total %.0f s (paper: all 30 certified, 27 of them no better than the train "
               "mean 0.0661, ~34 h in all)\n",
               certified, runs, good, total);
   return 0;

@@ -85,7 +85,9 @@ void accumulate(Network& into, Network& term) {
 }  // namespace
 
 PropertyLoss::PropertyLoss(const LinearProperty& property, const PropertyLossOptions& options, std::uint64_t seed)
-    : p_(property), o_(options), rng_(seed) {
+    : p_(property), relaxed_(property), o_(options), rng_(seed) {
+  if (p_.copies > 1) o_.margin = 0;
+  for (auto& copy : relaxed_.integer) copy.assign(copy.size(), false);
   if (p_.cases.empty()) throw InputError(p_.name, "property", "no unsafe case to train against");
   for (std::size_t i = 0; i < o_.pool; ++i) pool_.push_back(draw());
   for (std::size_t i = 0; i < o_.validation_points; ++i) validation_.push_back(draw());
@@ -93,10 +95,13 @@ PropertyLoss::PropertyLoss(const LinearProperty& property, const PropertyLossOpt
 
 PropertyLoss::Point PropertyLoss::draw() {
   std::uniform_int_distribution<std::size_t> pick(0, p_.cases.size() - 1);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const bool relaxed = p_.any_integer() && u(rng_) < o_.relaxed_share;
+  const LinearProperty& from = relaxed ? relaxed_ : p_;
   for (int t = 0; t < 100000; ++t) {  // the case's box can be larger than its input atoms allow
     const std::size_t c = pick(rng_);
-    std::vector<Vector> x = sample_case_box(p_, p_.cases[c], rng_);
-    if (in_precondition(p_, p_.cases[c], x)) return {std::move(x), c};
+    std::vector<Vector> x = sample_case_box(from, from.cases[c], rng_);
+    if (in_precondition(from, from.cases[c], x)) return {std::move(x), c, relaxed};
   }
   throw InputError(p_.name, "precondition", "100000 uniform points of the cases' boxes missed every precondition");
 }
@@ -104,7 +109,7 @@ PropertyLoss::Point PropertyLoss::draw() {
 void PropertyLoss::anchor(const std::vector<LinearCounterexample>& counterexamples) {
   std::uniform_int_distribution<std::size_t> slot(0, pool_.empty() ? 0 : pool_.size() - 1);
   for (const LinearCounterexample& cex : counterexamples) {
-    const Point point{cex.point.x, cex.case_index};
+    const Point point{cex.point.x, cex.case_index, false};
     anchors_.push_back(point);
     if (!pool_.empty()) pool_[slot(rng_)] = point;
   }
@@ -124,7 +129,7 @@ double PropertyLoss::operator()(const Network& net, Network& grads) {
   const Batch b = run(net, p_, points);
   const double n = static_cast<double>(points.size());
   std::vector<Matrix> dY = zero_like(b.Y);
-  const double value = o_.weight * hinge(p_, b, o_.margin, &dY) / n;
+  const double value = o_.weight * hinge(relaxed_, b, o_.margin, &dY) / n;
   Network term = zeros_like(net);
   for (std::size_t k = 0; k < p_.copies; ++k) {
     backward(net, b.tapes[k], dY[k] * (o_.weight / n), term);
@@ -147,15 +152,16 @@ double PropertyLoss::operator()(const Network& net, Network& grads) {
     const Matrix g = backward(net, b.tapes[k], dA[k], term, true) + direct[k];
     for (std::size_t i = 0; i < moving.size(); ++i) {
       Point& pt = *moving[i];
-      const LinearCase& c = p_.cases[pt.home];
+      const LinearProperty& own = pt.relaxed ? relaxed_ : p_;
+      const LinearCase& c = own.cases[pt.home];
       const Vector before = pt.x[k];
       for (Eigen::Index j = 0; j < g.rows(); ++j) {
         const double gj = g(j, static_cast<Eigen::Index>(i));
-        if (p_.integer[k][static_cast<std::size_t>(j)] || gj == 0) continue;
+        if (own.integer[k][static_cast<std::size_t>(j)] || gj == 0) continue;
         const double width = c.box[k].hi[j] - c.box[k].lo[j];
         pt.x[k][j] = std::clamp(pt.x[k][j] - o_.step * width * (gj > 0 ? 1.0 : -1.0), c.box[k].lo[j], c.box[k].hi[j]);
       }
-      if (!in_precondition(p_, c, pt.x)) pt.x[k] = before;
+      if (!in_precondition(own, c, pt.x)) pt.x[k] = before;
     }
   }
   for (Point* pt : moving)
@@ -169,7 +175,7 @@ double PropertyLoss::validation(const Network& net) const {
   for (const Point& pt : validation_) points.push_back(&pt);
   for (const Point& pt : anchors_) points.push_back(&pt);
   if (points.empty()) return 0;
-  return o_.weight * hinge(p_, run(net, p_, points), o_.margin, nullptr) / static_cast<double>(points.size());
+  return o_.weight * hinge(relaxed_, run(net, p_, points), o_.margin, nullptr) / static_cast<double>(points.size());
 }
 
 }  // namespace nncert

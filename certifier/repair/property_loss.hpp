@@ -20,13 +20,20 @@ namespace nncert {
 
 struct PropertyLossOptions {
   double weight = 1;              // relative to the data loss (0 = off)
-  double margin = 0.01;           // how far outside every unsafe case a point must lie
+  // How far outside every unsafe case a point must lie. Two-copy properties use 0: both copies
+  // may take the same input (the diagonal: MANNERS P2 near a human and an animal at once), where
+  // a margin the property does not have is unsatisfiable and its hinge stops pulling.
+  double margin = 0.01;
   std::size_t pool = 512;         // moving points
   std::size_t per_batch = 128;    // moving points stepped and penalised per training batch
   std::size_t anchors_per_batch = 64;
   double step = 0.05;             // signed-gradient step, as a fraction of the box width
   double renew = 0.05;            // fraction of each batch's moving points redrawn uniformly
   std::size_t validation_points = 2000;  // fixed uniform points for early stopping
+  // Share of the moving points whose integer inputs take any real value of their range (and climb
+  // in them too): a network safe on that relaxation can be proved by the float verifiers, which
+  // are far cheaper than the MILP over 0/1 inputs (counterexample_search).
+  double relaxed_share = 0.5;
 };
 
 class PropertyLoss {
@@ -50,10 +57,11 @@ class PropertyLoss {
   struct Point {
     std::vector<Vector> x;   // one per copy
     std::size_t home = 0;    // the case it was drawn in: the one it climbs into
+    bool relaxed = false;    // integer inputs may be fractional
   };
   Point draw();
 
-  LinearProperty p_;
+  LinearProperty p_, relaxed_;  // relaxed_: no input is integer (the penalty applies to both kinds)
   PropertyLossOptions o_;
   std::mt19937_64 rng_;
   std::vector<Point> pool_, anchors_, validation_;

@@ -1,6 +1,7 @@
 #include "certifier/verify/counterexample_search.hpp"
 
 #include "certifier/core/error.hpp"
+#include "certifier/verify/bab.hpp"
 #include "certifier/verify/deeppoly.hpp"
 #include "certifier/verify/milp_encoding.hpp"
 #include "certifier/verify/relu_chain.hpp"
@@ -154,7 +155,7 @@ void expand(const LinearProperty& p, const SearchOptions& o, std::mt19937_64& rn
 }
 
 // One case over K copies: big-M encoding of each copy on its box, integer inputs as integer
-// variables, the case's input atoms, and its output atoms tightened by `margin`.
+// variables, the case's input atoms, and its input and output atoms tightened by `margin`.
 struct CaseEncoding {
   MilpProblem problem;
   std::vector<std::vector<std::size_t>> x_vars;  // [copy][input]
@@ -214,7 +215,7 @@ CaseEncoding encode_case(const ReluChain& chain, const LinearProperty& p, const 
       row.push_back({(v.output ? y_vars : out.x_vars)[v.copy][v.index], coef});
     out.problem.add_row(std::move(row), -kInf, atom.rhs - tighten);
   };
-  for (const LinearAtom& atom : c.inputs) add_atom(atom, 0.0);
+  for (const LinearAtom& atom : c.inputs) add_atom(atom, margin);  // witnesses off the input atoms' boundary too
   for (const LinearAtom& atom : c.outputs) add_atom(atom, margin);
   return out;
 }
@@ -358,6 +359,19 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
   return r;
 }
 
+// Case `ci` proved by branch and bound (DeepPoly bounds, ReLU splits) on the relaxation where
+// integer inputs range over their real interval: sound for the case, and often far cheaper than
+// the MILP; a relaxed counterexample proves nothing, so the MILP decides then (or on a timeout).
+bool proved_relaxed(const Network& net, const ReluChain& chain, const Property& relaxed, std::size_t ci,
+                    const SearchOptions& o) {
+  if (!(o.relaxed_bab_seconds > 0)) return false;
+  BabOptions bo;
+  bo.deadline = std::min(o.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                          std::chrono::duration<double>(o.relaxed_bab_seconds)));
+  bo.threads = o.threads;
+  return bab(net, chain, relaxed, ci, 0, bo).status == BabStatus::Verified;
+}
+
 }  // namespace
 
 SearchResult find_counterexamples(const Network& net, const LinearProperty& p, const SearchOptions& o) {
@@ -375,9 +389,15 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
   if (o.attack) attack_cases(chain, p, o, rng, out);
   bool all_proved = true;
   std::size_t by_deeppoly = 0;
+  std::size_t by_bab = 0;
   std::string last_milp;
   BoundsCache bounds(chain, o.backend, o.deadline);
+  const std::optional<Property> relaxed = to_box_property(p, true);
   for (std::size_t ci = 0; ci < p.cases.size() && !out.full(); ++ci) {
+    if (relaxed && out.found.empty() && proved_relaxed(net, chain, *relaxed, ci, o)) {
+      ++by_bab;
+      continue;
+    }
     const CaseOutcome c = milp_case(chain, p, ci, o, bounds, out, res);
     all_proved = all_proved && c.proved;
     by_deeppoly += c.by_deeppoly;
@@ -386,8 +406,9 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
   }
   if (all_proved && out.found.empty()) {
     std::ostringstream d;
-    d << p.cases.size() << " cases unreachable: " << by_deeppoly << " by DeepPoly bounds, "
-      << p.cases.size() - by_deeppoly << " by MILP" << (last_milp.empty() ? "" : " (" + last_milp + ")");
+    d << p.cases.size() << " cases unreachable: " << by_deeppoly << " by DeepPoly bounds, " << by_bab
+      << " by BaB with integer inputs relaxed, " << p.cases.size() - by_deeppoly - by_bab << " by MILP"
+      << (last_milp.empty() ? "" : " (" + last_milp + ")");
     res.detail = d.str();
   }
   if (!out.found.empty()) expand(p, o, rng, out);

@@ -28,6 +28,9 @@ struct SearchOptions {
   std::size_t random_samples = 4000;  // per case, before any MILP (0 = straight to the MILP)
   bool attack = true;
   double extra_solve_seconds = 2;  // budget of each MILP solve once any counterexample is known
+  // Per case, before its MILP while no counterexample is known: branch and bound on the property
+  // with integer inputs relaxed (a proof of it is a proof; 0 = straight to the MILP).
+  double relaxed_bab_seconds = 1;
 };
 
 struct SearchResult {

@@ -199,8 +199,8 @@ LinearProperty linear_property(const Property& p, std::size_t num_inputs, std::s
   return out;
 }
 
-std::optional<Property> to_box_property(const LinearProperty& p) {
-  if (p.copies != 1 || p.any_integer()) return std::nullopt;
+std::optional<Property> to_box_property(const LinearProperty& p, bool relax_integers) {
+  if (p.copies != 1 || (p.any_integer() && !relax_integers)) return std::nullopt;
   Property out;
   out.name = p.name;
   for (const LinearCase& c : p.cases) {

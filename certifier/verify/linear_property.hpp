@@ -94,6 +94,8 @@ LinearProperty linear_property(const Property& p, std::size_t num_inputs, std::s
 
 // The one-copy property without integer inputs and without input terms in output atoms, in the
 // form the plain float verifiers (BaB, DeepPoly) take; nullopt when it does not have that form.
-std::optional<Property> to_box_property(const LinearProperty& p);
+// With `relax_integers`, integer inputs range over their whole real interval instead: the region
+// only grows, so a proof of the relaxation proves the property (a counterexample may not replay).
+std::optional<Property> to_box_property(const LinearProperty& p, bool relax_integers = false);
 
 }  // namespace nncert
