@@ -152,6 +152,34 @@ Pairs repair_all(const LinearProperty& p, const std::vector<LinearCounterexample
   return pairs;
 }
 
+// The data one run trains and early-stops on, growing every round.
+struct RoundData {
+  Dataset train, validation;
+  std::mt19937_64 rng;
+
+  // Repaired counterexamples, samples around them and (with region_samples) repaired points of
+  // the region join the data; `region_violating` gets the region's unsafe share. Returns the
+  // number of new pairs.
+  std::size_t augment(const Network& net, const LinearProperty& p, const std::vector<LinearCounterexample>& cexs,
+                      const CegisConfig& c, std::size_t round, std::optional<double>& region_violating) {
+    Pairs pairs = repair_all(p, cexs, c, round, rng);
+    if (c.region_samples)
+      region_violating = add_region_samples(net, p, c, round, train.labels.empty(), rng, pairs);
+    // Every tenth new pair validates instead of training: early stopping on the original
+    // validation set alone rewards the epochs that fit its labels, which contradict the
+    // property, and hands back the violating network (on MANNERS the loop then never moves).
+    Pairs fit_pairs, held_out;
+    for (std::size_t i = 0; i < pairs.x.size(); ++i) {
+      Pairs& to = i % 10 == 9 ? held_out : fit_pairs;
+      to.x.push_back(pairs.x[i]);
+      to.y.push_back(pairs.y[i]);
+    }
+    append(train, fit_pairs);
+    append(c.validate_on_repairs ? validation : train, held_out);
+    return pairs.x.size();
+  }
+};
+
 }  // namespace
 
 Retrain parse_retrain(const std::string& name) {
@@ -170,10 +198,9 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
                             : Clock::time_point::max();
   if (c.max_iterations == 0) throw InputError("--max-iterations", "0", "expected at least one iteration");
   if (!(c.timeout_s > 0)) throw InputError("--timeout", std::to_string(c.timeout_s), "expected a positive budget");
-  std::mt19937_64 rng(c.seed);
-  Dataset train_set = data.train, validation_set = data.validation;
+  RoundData sets{data.train, data.validation, std::mt19937_64(c.seed)};
   CegisResult res;
-  if (c.repair_data) res.data_repair = repair_targets(p, train_set, c.repair);
+  if (c.repair_data) res.data_repair = repair_targets(p, sets.train, c.repair);
   std::optional<PropertyLoss> penalty;
   CegisHooks h = hooks;
   if (c.property_loss.weight > 0) {
@@ -185,7 +212,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
   double train_seconds = 0;
   if (c.train_first) {
     const auto tt = Clock::now();
-    net = fit(initial, data.validation, train_set, c, h);
+    net = fit(initial, data.validation, sets.train, c, h);
     train_seconds = since(tt);
   }
   std::size_t best_count = std::numeric_limits<std::size_t>::max();
@@ -193,7 +220,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     CegisIteration it;
     it.iteration = iteration;
     it.train_seconds = train_seconds;
-    it.training_size = train_set.size();
+    it.training_size = sets.train.size();
     evaluate_into(it, net, data, c);
     SearchOptions so = c.search;
     so.deadline = std::min(so.deadline, deadline);
@@ -224,22 +251,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     if (!stop) {
       const auto tr = Clock::now();
       if (penalty) penalty->anchor(to_repair);
-      Pairs pairs = repair_all(p, to_repair, c, iteration, rng);
-      if (c.region_samples)
-        it.region_violating = add_region_samples(net, p, c, iteration, train_set.labels.empty(), rng, pairs);
-      // Every tenth new pair validates instead of training: early stopping on the original
-      // validation set alone rewards the epochs that fit its labels, which contradict the
-      // property, and hands back the violating network (on MANNERS the loop then never moves).
-      Pairs fit_pairs, held_out;
-      for (std::size_t i = 0; i < pairs.x.size(); ++i) {
-        Pairs& to = i % 10 == 9 ? held_out : fit_pairs;
-        to.x.push_back(pairs.x[i]);
-        to.y.push_back(pairs.y[i]);
-      }
-      append(train_set, fit_pairs);
-      if (c.validate_on_repairs) append(validation_set, held_out);
-      else append(train_set, held_out);
-      it.added = pairs.x.size();
+      it.added = sets.augment(net, p, to_repair, c, iteration, it.region_violating);
       it.repair_seconds = since(tr);
     }
     res.history.push_back(it);
@@ -247,7 +259,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     if (stop) break;
     const auto tt = Clock::now();
     const Network start = c.retrain == Retrain::Scratch ? make_mlp(c.widths, c.batch_norm, c.seed + iteration + 1) : net;
-    net = fit(start, validation_set, train_set, c, h);
+    net = fit(start, sets.validation, sets.train, c, h);
     train_seconds = since(tt);
   }
   if (res.history.back().verdict == Verdict::Unknown && res.network.layers.empty()) res.network = net;
