@@ -174,7 +174,8 @@ void count_p46(const std::string& target, double cmsis_nn_per_mac) {
   const auto& row = doc["targets"][0];
   ASSERT_TRUE(row["instructions_per_mac"].is_number()) << row.dump();
   EXPECT_EQ(doc["macs_per_inference"], 784 * 64 + 64 * 32);
-  EXPECT_GT(row["instructions_per_mac"].get<double>(), 0.5);  // the count saw the inference at all
+  // The count saw the inference at all: no kernel does more than 16 MACs per instruction.
+  EXPECT_GT(row["instructions_per_mac"].get<double>(), 1.0 / 16);
   EXPECT_LT(row["instructions_per_mac"].get<double>(), cmsis_nn_per_mac);
 }
 TEST(ConformCli, CountsInstructionsOnCortexM3) { count_p46("cortex-m3", 3.44); }

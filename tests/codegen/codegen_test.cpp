@@ -190,7 +190,9 @@ TEST(Codegen, Int64AccumulatorWhenTheBoundNeedsIt) {
 // The kernels' template argument in the generated source, one per layer.
 std::vector<std::string> kernel_accumulators(const std::string& source) {
   std::vector<std::string> out;
-  const std::regex call("nncert_rt::dense(?:_sparse)?<([a-z0-9_]+)>\\(");
+  // The accumulator is the first template argument of every kernel call (the reference kernel's
+  // only one; the blocked and sparse kernels' sizes, shift and clamp follow it).
+  const std::regex call("nncert_rt::dense(?:_rows|_sparse)?<([a-z0-9_]+)[,>]");
   for (auto it = std::sregex_iterator(source.begin(), source.end(), call); it != std::sregex_iterator(); ++it)
     out.push_back((*it)[1]);
   return out;
