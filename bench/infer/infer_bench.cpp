@@ -398,7 +398,7 @@ int main(int argc, char** argv) {
     std::cout << "note: skipped: needs arm-none-eabi-g++, qemu-system-arm, cc and " << nncert.string() << "\n";
   } else {
     std::cout << std::left << std::setw(11) << "target" << std::setw(18) << "network" << std::right << std::setw(8)
-              << "-O2" << std::setw(8) << "-Os" << std::setw(9) << "goal" << std::setw(7) << "pass"
+              << "-O2" << std::setw(8) << "-Os" << std::setw(11) << "goal" << std::setw(7) << "pass"
               << "   CMSIS-NN -O2 / -Os\n";
     for (const Core& c : cores)
       for (std::size_t i = 0; i < archs.size(); ++i) {
@@ -406,8 +406,8 @@ int main(int argc, char** argv) {
         const double os = instructions_per_mac(nncert, q8_models[i], c.target, "-Os");
         const bool known = o2 > 0 && os > 0;
         std::cout << std::left << std::setw(11) << c.target << std::setw(18) << archs[i].name << std::right
-                  << std::setw(8) << cell(o2, 3) << std::setw(8) << cell(os, 3) << std::setw(9)
-                  << (cell(c.goal_o2, 1) + "/" + cell(c.goal_os, 1)) << std::setw(7)
+                  << std::setw(8) << cell(o2, 3) << std::setw(8) << cell(os, 3) << std::setw(11)
+                  << (cell(c.goal_o2, 2) + "/" + cell(c.goal_os, 2)) << std::setw(7)
                   << ok(known, o2 <= c.goal_o2 && os <= c.goal_os) << "   " << c.cmsis_nn << "\n";
       }
     std::cout << "CMSIS-NN figures: issue 13 (qemu mps2-an385/an386, TCG plugin count, its best path, same int8 "
