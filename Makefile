@@ -17,7 +17,7 @@ all: build
 deps:
 	@scripts/install-deps.sh $(PACKAGES)
 
-# Cross toolchains and emulators for `nncert conform --target armv7|riscv64|cortex-m3`.
+# Cross toolchains and emulators for `nncert conform --target armv7|riscv64|cortex-m3|cortex-m4|cortex-m55`.
 deps-targets:
 	@scripts/install-deps.sh $(PACKAGES_TARGETS)
 

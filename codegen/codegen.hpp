@@ -11,10 +11,18 @@
 
 namespace nncert::codegen {
 
+// Which runtime kernel the layers call (runtime/nncert_kernels.h). Both compute every row in the
+// reference order, so both rest on the certified accumulator proof as it stands.
+enum class Kernel {
+  Reference,  // nncert_rt::dense: one row per pass, sizes and shifts as run-time arguments
+  Blocked,    // nncert_rt::dense_rows: four rows per pass, one instantiation per layer, inlined
+};
+
 struct Options {
   std::string name = "model";  // C identifier prefix: <name>_infer, <name>_predict, <name>.h
   std::string ns;              // optional C++ namespace ("a::b" allowed) around the API
   bool allow_sparse = true;    // pruned layers in CSR when that is smaller
+  Kernel kernel = Kernel::Blocked;
 };
 
 struct GeneratedFile {

@@ -43,7 +43,7 @@ LayerReport layer_report(const QLayer& layer, const DenseLayout& d) {
           .weight_type = d.weight, .bias_type = d.bias_type, .shift = d.rq.s, .rom_bytes = d.rom_bytes};
 }
 
-std::string emit_dense(const QLayer& layer, const DenseLayout& d, CType accumulator, Writer& arrays,
+std::string emit_dense(const QLayer& layer, const DenseLayout& d, CType accumulator, Kernel kernel, Writer& arrays,
                        const std::string& in, const std::string& out) {
   const std::string id = "layer" + std::to_string(d.index);
   const std::string wtype = c_name(d.weight), btype = c_name(d.bias_type);
@@ -77,12 +77,17 @@ std::string emit_dense(const QLayer& layer, const DenseLayout& d, CType accumula
   arrays.array(btype, id + "_b", d.bias);
 
   const std::string acc = c_name(accumulator);
-  const std::string tail = ", " + std::to_string(rq.s) + ", " + literal(rq.lb) + ", " + literal(rq.ub) + ");";
+  const std::string n_in = std::to_string(layer.inputs), n_out = std::to_string(layer.outputs);
+  const std::string shift = std::to_string(rq.s), lo = literal(rq.lb), hi = literal(rq.ub);
+  // Sizes, shift and clamp as template arguments: one inlined instantiation per layer.
   if (d.sparse)
-    return "nncert_rt::dense_sparse<" + acc + ">(" + id + "_w, " + id + "_col, " + id + "_start, " + id + "_b, " + in +
-           ", " + out + ", " + std::to_string(layer.outputs) + tail;
-  return "nncert_rt::dense<" + acc + ">(" + id + "_w, " + id + "_b, " + in + ", " + out + ", " +
-         std::to_string(layer.inputs) + ", " + std::to_string(layer.outputs) + tail;
+    return "nncert_rt::dense_sparse<" + acc + ", " + n_out + ", " + shift + ", " + lo + ", " + hi + ">(" + id + "_w, " +
+           id + "_col, " + id + "_start, " + id + "_b, " + in + ", " + out + ");";
+  if (kernel == Kernel::Blocked)
+    return "nncert_rt::dense_rows<" + acc + ", " + n_in + ", " + n_out + ", " + shift + ", " + lo + ", " + hi + ">(" +
+           id + "_w, " + id + "_b, " + in + ", " + out + ");";
+  return "nncert_rt::dense<" + acc + ">(" + id + "_w, " + id + "_b, " + in + ", " + out + ", " + n_in + ", " + n_out +
+         ", " + shift + ", " + lo + ", " + hi + ");";
 }
 
 }  // namespace nncert::codegen

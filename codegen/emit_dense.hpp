@@ -33,8 +33,9 @@ DenseLayout dense_layout(const QLayer& layer, const QRequant& rq, std::size_t in
 LayerReport layer_report(const QLayer& layer, const DenseLayout& d);
 
 // Writes the layer's arrays (named layer<i>_...) into `arrays` and returns the statement that
-// evaluates it from `in` into `out` with `accumulator` as the kernel's accumulator type.
-std::string emit_dense(const QLayer& layer, const DenseLayout& d, CType accumulator, Writer& arrays,
+// evaluates it from `in` into `out` with `accumulator` as the kernel's accumulator type (a dense
+// layer calls `kernel`; a sparse one always the CSR kernel).
+std::string emit_dense(const QLayer& layer, const DenseLayout& d, CType accumulator, Kernel kernel, Writer& arrays,
                        const std::string& in, const std::string& out);
 
 }  // namespace nncert::codegen

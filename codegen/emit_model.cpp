@@ -174,13 +174,13 @@ std::string header_text(const Model& model, const QNetwork& net, const Layout& l
 
 // The per-layer arrays, the activation buffers, and the kernel call of each layer. Layer l reads
 // x (l = 0) or the buffer layer l-1 wrote, and writes y (last) or the other buffer.
-void emit_body(const QNetwork& net, const Layout& lay, Writer& c, std::vector<std::string>& calls) {
+void emit_body(const QNetwork& net, const Layout& lay, Kernel kernel, Writer& c, std::vector<std::string>& calls) {
   Writer arrays;
   const std::size_t n = net.layers.size();
   for (std::size_t l = 0; l < n; ++l) {
     const std::string in = l == 0 ? "x" : (l % 2 == 1 ? "buffer_a" : "buffer_b");
     const std::string out = l + 1 == n ? "y" : (l % 2 == 0 ? "buffer_a" : "buffer_b");
-    calls.push_back(emit_dense(net.layers[l], lay.layers[l], lay.accumulator, arrays, in, out));
+    calls.push_back(emit_dense(net.layers[l], lay.layers[l], lay.accumulator, kernel, arrays, in, out));
   }
   c.open("namespace");
   // Splice the per-layer arrays in at this indentation.
@@ -228,7 +228,7 @@ std::string source_text(const Model& model, const QNetwork& net, const Layout& l
   c.close("};");
   c.line();
   std::vector<std::string> calls;
-  emit_body(net, lay, c, calls);
+  emit_body(net, lay, options.kernel, c, calls);
   c.line();
   c.open("void " + name + "_infer(const " + in_t + "* x, " + out_t + "* y)");
   for (const std::string& call : calls) c.line(call);

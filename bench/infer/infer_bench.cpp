@@ -6,12 +6,17 @@
 // arm-none-eabi-size, of the model's own object (what "ROM <= weight bytes + 4 KiB" is about:
 // newlib's semihosting printf is the harness's cost, not the model's) and of a whole program.
 // Prints one table with the targets as pass/FAIL columns; columns whose tool is missing print "-".
+// Then executed instructions per MAC on the qemu Cortex-M targets at -O2 and -Os, counted by
+// `nncert conform --count-instructions` (the binary beside this one), beside CMSIS-NN's
+// arm_fully_connected_s8 as measured the same way for issue 13.
 #include "codegen/codegen.hpp"
+#include "formats/nnc.hpp"
 #include "codegen/embedded_files.hpp"
 
 #include "certifier/core/network.hpp"
 #include "certifier/core/qsemantics.hpp"
 
+#include <nlohmann/json.hpp>
 #include <omp.h>
 
 #include <algorithm>
@@ -224,9 +229,22 @@ std::string cell(double v, int precision = 0) {
 
 std::string ok(bool known, bool pass) { return !known ? "-" : pass ? "pass" : "FAIL"; }
 
+// Instructions per MAC of `model` on `target` with `flags`, by `nncert conform --count-instructions`
+// (which also checks every output bit for bit); negative when it could not be counted.
+double instructions_per_mac(const fs::path& nncert, const fs::path& model, const std::string& target,
+                            const std::string& flags) {
+  const std::string out = run(nncert.string() + " conform --json --count-instructions --vectors 8 --target " + target +
+                              " --cflags='" + flags + "' '" + model.string() + "' 2>/dev/null");
+  const auto doc = nlohmann::json::parse(out, nullptr, false);
+  if (doc.is_discarded() || !doc.value("conformant", false) || !doc["targets"][0]["instructions_per_mac"].is_number())
+    return -1;
+  return doc["targets"][0]["instructions_per_mac"].get<double>();
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  (void)argc;
   omp_set_num_threads(1);
   Eigen::setNbThreads(1);
   std::string tmpl = (fs::temp_directory_path() / "nncert-bench-infer-XXXXXX").string();
@@ -264,6 +282,7 @@ int main() {
             << std::setw(6) << ".bss" << std::setw(7) << ">=2x" << std::setw(7) << "nat2x" << std::setw(6) << "ROM"
             << std::setw(6) << "RAM" << "\n";
   std::string undefined;
+  std::vector<fs::path> q8_models;  // for the instruction counts below
   for (const Arch& a : archs)
     for (int q : {8, 4}) {
       const auto [net, qn] = make_net(a.widths, q, 42);
@@ -277,6 +296,10 @@ int main() {
       o.allow_sparse = false;
       const codegen::Generated g = codegen::generate(m, o);
       const fs::path dir = work / (a.name + "-q" + std::to_string(q));
+      if (q == 8) {
+        q8_models.push_back(work / (a.name + "-q8.nnc"));
+        save_nnc(m, q8_models.back().string());
+      }
       const double int_ns = host_int_ns(dir / "host", g, "-O2");
       if (int_ns < 0) {
         std::cerr << "bench_infer: host build of the generated code failed for " << a.name << "\n";
@@ -358,6 +381,38 @@ int main() {
          "Targets: >=2x: x >= 2; nat2x: x nat >= 2; ROM: model .text+.data <= weightB + 4096; RAM: model "
          ".data+.bss+stack <= 2 x widest layer (bytes) + 256.\n";
   if (!undefined.empty()) std::cout << "WARNING: the model object needs library symbols:\n" << undefined;
+
+  // Executed instructions per MAC (Q = 8, dense), counted under qemu; CMSIS-NN beside them.
+  const fs::path nncert = fs::absolute(fs::path(argv[0])).parent_path() / "nncert";
+  const bool can_count = have_m3 && fs::exists(nncert) &&
+                         std::system("command -v qemu-system-arm >/dev/null 2>&1 && command -v cc >/dev/null 2>&1") == 0;
+  struct Core {
+    std::string target, cmsis_nn;  // CMSIS-NN arm_fully_connected_s8, -O2 / -Os, issue 13's table
+    double goal_o2, goal_os;       // the issue's targets for nncert
+  };
+  const std::vector<Core> cores{{"cortex-m3", "3.44 / 5.81 (plain C)", 2.8, 2.8},
+                                {"cortex-m4", "1.95-1.98 / 2.70 (SMLAD)", 1.6, 2.0},
+                                {"cortex-m55", "0.50 gcc, 0.18 clang (MVE)", 0.25, 0.25}};
+  std::cout << "\nexecuted instructions per MAC, Q = 8, dense (nncert conform --count-instructions; 1x vs 11x)\n";
+  if (!can_count) {
+    std::cout << "note: skipped: needs arm-none-eabi-g++, qemu-system-arm, cc and " << nncert.string() << "\n";
+  } else {
+    std::cout << std::left << std::setw(11) << "target" << std::setw(18) << "network" << std::right << std::setw(8)
+              << "-O2" << std::setw(8) << "-Os" << std::setw(11) << "goal" << std::setw(7) << "pass"
+              << "   CMSIS-NN -O2 / -Os\n";
+    for (const Core& c : cores)
+      for (std::size_t i = 0; i < archs.size(); ++i) {
+        const double o2 = instructions_per_mac(nncert, q8_models[i], c.target, "-O2");
+        const double os = instructions_per_mac(nncert, q8_models[i], c.target, "-Os");
+        const bool known = o2 > 0 && os > 0;
+        std::cout << std::left << std::setw(11) << c.target << std::setw(18) << archs[i].name << std::right
+                  << std::setw(8) << cell(o2, 3) << std::setw(8) << cell(os, 3) << std::setw(11)
+                  << (cell(c.goal_o2, 2) + "/" + cell(c.goal_os, 2)) << std::setw(7)
+                  << ok(known, o2 <= c.goal_o2 && os <= c.goal_os) << "   " << c.cmsis_nn << "\n";
+      }
+    std::cout << "CMSIS-NN figures: issue 13 (qemu mps2-an385/an386, TCG plugin count, its best path, same int8 "
+                 "weights); Cortex-M55 goal 0.25 is the issue's for GCC.\n";
+  }
   std::error_code ec;
   if (std::getenv("NNCERT_BENCH_KEEP")) std::cout << "kept " << work.string() << "\n";
   else fs::remove_all(work, ec);

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <sys/wait.h>
@@ -37,25 +38,53 @@ struct Tool {
 struct Target {
   std::string name;
   std::vector<Tool> tools;
-  std::vector<std::string> extra_files;  // copied from targets/<name>/ into the source folder
+  std::vector<std::string> extra_files;  // copied from targets/<files_from>/ into the source folder
+  std::string files_from;                // default: the target's own folder
+  bool emulated = true;                  // runs under QEMU, so --count-instructions can count it
 };
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> all{
-      {"host", {{"command -v ${CXX:-c++}", "g++"}}, {}},
+      {"host", {{"command -v ${CXX:-c++}", "g++"}}, {}, "", false},
       {"armv7",
        {{"command -v arm-linux-gnueabihf-g++", "g++-arm-linux-gnueabihf"}, {"command -v qemu-arm", "qemu-user"}},
-       {}},
+       {},
+       "",
+       true},
       {"riscv64",
        {{"command -v riscv64-linux-gnu-g++", "g++-riscv64-linux-gnu"}, {"command -v qemu-riscv64", "qemu-user"}},
-       {}},
+       {},
+       "",
+       true},
       {"cortex-m3",
        {{"command -v arm-none-eabi-g++", "gcc-arm-none-eabi"},
         {"test -f \"$(arm-none-eabi-gcc -print-file-name=rdimon.specs)\"", "libnewlib-arm-none-eabi"},
         {"test -f \"$(arm-none-eabi-g++ -mcpu=cortex-m3 -mthumb -print-file-name=libstdc++.a)\"",
          "libstdc++-arm-none-eabi-newlib"},
         {"command -v qemu-system-arm", "qemu-system-arm"}},
-       {"startup.c", "link.ld"}},
+       {"startup.c", "link.ld"},
+       "",
+       true},
+      // mps2-an386 has mps2-an385's memory map: the Cortex-M3 start-up and linker script serve.
+      {"cortex-m4",
+       {{"command -v arm-none-eabi-g++", "gcc-arm-none-eabi"},
+        {"test -f \"$(arm-none-eabi-gcc -print-file-name=rdimon.specs)\"", "libnewlib-arm-none-eabi"},
+        {"test -f \"$(arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -print-file-name=libstdc++.a)\"",
+         "libstdc++-arm-none-eabi-newlib"},
+        {"command -v qemu-system-arm", "qemu-system-arm"}},
+       {"startup.c", "link.ld"},
+       "cortex-m3",
+       true},
+      // mps3-an547: code and weights in ITCM, data in DTCM; its own start-up enables MVE.
+      {"cortex-m55",
+       {{"command -v arm-none-eabi-g++", "gcc-arm-none-eabi"},
+        {"test -f \"$(arm-none-eabi-gcc -print-file-name=rdimon.specs)\"", "libnewlib-arm-none-eabi"},
+        {"test -f \"$(arm-none-eabi-g++ -mcpu=cortex-m55 -mthumb -mfloat-abi=hard -print-file-name=libstdc++.a)\"",
+         "libstdc++-arm-none-eabi-newlib"},
+        {"command -v qemu-system-arm", "qemu-system-arm"}},
+       {"startup.c", "link.ld"},
+       "",
+       true},
   };
   return all;
 }
@@ -155,14 +184,52 @@ struct TargetResult {
   std::size_t vectors = 0, mismatches = 0, mismatched_values = 0;
   double build_seconds = 0, run_seconds = 0;
   std::string digest, first_mismatch;
+  std::optional<double> instructions;  // executed per inference (--count-instructions)
 };
+
+// Shell prefix setting the extra build flags the target scripts read.
+std::string cflags_env(const std::string& cflags) { return "NNCERT_CFLAGS=" + quote(cflags) + " "; }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// Executed guest instructions of one inference: the harness built with 1 and with 11 inferences
+// per vector runs one vector under the counting plugin (targets/qemu_plugin); start-up, reading
+// and printing are the same in both runs, so (n11 - n1) / 10 is inference alone.
+double count_instructions(const Target& t, const fs::path& dir, const std::vector<std::int64_t>& x,
+                          const fs::path& plugin, const std::string& cflags) {
+  std::uint64_t counts[2] = {0, 0};
+  const int repeats[2] = {1, 11};
+  for (int i = 0; i < 2; ++i) {
+    const fs::path run = dir / ("count" + std::to_string(repeats[i]));
+    fs::create_directories(run);
+    {
+      std::ofstream vec(run / "vectors.txt");
+      vec << "1\n";
+      for (std::size_t k = 0; k < x.size(); ++k) vec << (k ? " " : "") << x[k];
+      vec << "\n";
+    }
+    const std::string flags = cflags + " -DNNCERT_REPEAT=" + std::to_string(repeats[i]);
+    if (sh(cflags_env(flags) + "sh " + quote(dir / "build.sh") + " " + quote(dir / "src") + " " + quote(run / "prog"),
+           run / "build.log") != 0)
+      throw InternalError("conform: building the counting harness for " + t.name + " failed:\n" + tail(run / "build.log"));
+    const std::string qemu_args = "-plugin " + plugin.string() + " -d plugin -D " + (run / "insns.log").string();
+    if (sh("cd " + quote(run) + " && NNCERT_QEMU_ARGS=" + quote(qemu_args) + " timeout 600 sh ../run.sh ./prog > out.txt",
+           run / "run.log") != 0)
+      throw InternalError("conform: counting instructions on " + t.name + " failed:\n" + tail(run / "run.log"));
+    const std::string log = read_file((run / "insns.log").string());
+    const std::size_t at = log.rfind("insns ");
+    if (at == std::string::npos)
+      throw InternalError("conform: the counting plugin reported nothing on " + t.name + ":\n" + tail(run / "run.log"));
+    counts[i] = std::stoull(log.substr(at + 6));
+  }
+  return (static_cast<double>(counts[1]) - static_cast<double>(counts[0])) / 10.0;
+}
+
 TargetResult run_target(const Target& t, const codegen::Generated& g, const codegen::Options& o, const Vectors& v,
-                        const std::vector<std::vector<std::int64_t>>& expected, const fs::path& work) {
+                        const std::vector<std::vector<std::int64_t>>& expected, const fs::path& work,
+                        const std::string& cflags, const fs::path& plugin) {
   TargetResult r;
   r.target = t.name;
   const fs::path dir = work / t.name, src = dir / "src";
@@ -172,7 +239,8 @@ TargetResult run_target(const Target& t, const codegen::Generated& g, const code
   write_file_atomic((src / binding.name).string(), binding.text);
   write_file_atomic((src / "conform_main.cpp").string(), codegen::embedded("runtime/conform_main.cpp"));
   for (const auto& extra : t.extra_files)
-    write_file_atomic((src / extra).string(), codegen::embedded("targets/" + t.name + "/" + extra));
+    write_file_atomic((src / extra).string(),
+                      codegen::embedded("targets/" + (t.files_from.empty() ? t.name : t.files_from) + "/" + extra));
   for (const char* script : {"build.sh", "run.sh"})
     write_file_atomic((dir / script).string(), codegen::embedded("targets/" + t.name + "/" + script));
   {
@@ -184,7 +252,8 @@ TargetResult run_target(const Target& t, const codegen::Generated& g, const code
     }
   }
   auto start = std::chrono::steady_clock::now();
-  if (sh("sh " + quote(dir / "build.sh") + " " + quote(src) + " " + quote(dir / "prog"), dir / "build.log") != 0)
+  if (sh(cflags_env(cflags) + "sh " + quote(dir / "build.sh") + " " + quote(src) + " " + quote(dir / "prog"),
+         dir / "build.log") != 0)
     throw InternalError("conform: building the generated code for " + t.name + " failed:\n" + tail(dir / "build.log"));
   r.build_seconds = seconds_since(start);
   start = std::chrono::steady_clock::now();
@@ -223,20 +292,41 @@ TargetResult run_target(const Target& t, const codegen::Generated& g, const code
   }
   r.vectors = i;
   if (i < expected.size()) r.mismatches += expected.size() - i;
+  if (!plugin.empty() && t.emulated && !v.x.empty()) r.instructions = count_instructions(t, dir, v.x.front(), plugin, cflags);
   return r;
 }
 
 struct ConformOptions {
-  std::string model, target = "host", data, counterexamples, name = "model", work;
+  std::string model, target = "host", data, counterexamples, name = "model", work, cflags;
   std::size_t vectors = 1000;
+  bool count_instructions = false;
 };
+
+// Builds the instruction-counting QEMU plugin with the host C compiler.
+fs::path build_plugin(const fs::path& work) {
+  const fs::path dir = work / "qemu_plugin";
+  fs::create_directories(dir);
+  write_file_atomic((dir / "insn_count.c").string(), codegen::embedded("targets/qemu_plugin/insn_count.c"));
+  if (sh("${CC:-cc} -shared -fPIC -O2 " + quote(dir / "insn_count.c") + " -o " + quote(dir / "insn_count.so"),
+         dir / "build.log") != 0)
+    throw InternalError("conform: building the instruction-counting QEMU plugin failed:\n" + tail(dir / "build.log"));
+  return dir / "insn_count.so";
+}
+
+// Multiply-accumulates of one inference as a dense kernel does them (the figure per-MAC counts
+// divide by, as CMSIS-NN's are quoted).
+std::size_t dense_macs(const QNetwork& net) {
+  std::size_t macs = 0;
+  for (const QLayer& l : net.layers) macs += l.inputs * l.outputs;
+  return macs;
+}
 
 int run_conform(const ConformOptions& o, const Globals& globals) {
   std::vector<const Target*> chosen;
   for (const Target& t : targets())
     if (o.target == "all" || o.target == t.name) chosen.push_back(&t);
   if (chosen.empty())
-    throw InputError("--target", "'" + o.target + "'", "expected host, armv7, riscv64, cortex-m3 or all");
+    throw InputError("--target", "'" + o.target + "'", "expected host, armv7, riscv64, cortex-m3, cortex-m4, cortex-m55 or all");
   // A missing toolchain is bad usage (exit 2), named by the packages that provide it.
   std::vector<std::string> missing;
   for (const Target* t : chosen)
@@ -276,10 +366,12 @@ int run_conform(const ConformOptions& o, const Globals& globals) {
     }
   } cleanup{tmpl.empty() ? fs::path() : work};
 
+  const fs::path plugin = o.count_instructions ? build_plugin(work) : fs::path();
+  const std::size_t macs = dense_macs(net);
   std::vector<TargetResult> results;
   ProgressBar bar("conform", chosen.size(), !globals.json);
   for (const Target* t : chosen) {
-    results.push_back(run_target(*t, g, co, v, expected, work));
+    results.push_back(run_target(*t, g, co, v, expected, work, o.cflags, plugin));
     bar.update(results.size(), t->name);
   }
   bar.finish();
@@ -290,6 +382,7 @@ int run_conform(const ConformOptions& o, const Globals& globals) {
        << v.dataset << " dataset, " << v.corners << " corners, " << v.random << " random (seed " << globals.seed
        << "), " << v.counterexamples << " counterexamples\n";
   text << "target       vectors  mismatches  ROM bytes  RAM bytes  build s   run s  output digest\n";
+  std::ostringstream counted;
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : results) {
     total_mismatches += r.mismatches;
@@ -299,10 +392,28 @@ int run_conform(const ConformOptions& o, const Globals& globals) {
          << r.digest << "\n";
     text.unsetf(std::ios::fixed);
     if (!r.first_mismatch.empty()) text << "  first mismatch on " << r.target << ": " << r.first_mismatch << "\n";
-    rows.push_back({{"target", r.target}, {"vectors", r.vectors}, {"mismatches", r.mismatches},
-                    {"mismatched_values", r.mismatched_values}, {"rom_bytes", g.rom_bytes}, {"ram_bytes", g.ram_bytes},
-                    {"build_seconds", r.build_seconds}, {"run_seconds", r.run_seconds}, {"output_digest", r.digest}});
+    nlohmann::json row{{"target", r.target}, {"vectors", r.vectors}, {"mismatches", r.mismatches},
+                       {"mismatched_values", r.mismatched_values}, {"rom_bytes", g.rom_bytes}, {"ram_bytes", g.ram_bytes},
+                       {"build_seconds", r.build_seconds}, {"run_seconds", r.run_seconds}, {"output_digest", r.digest}};
+    if (o.count_instructions) {
+      if (r.instructions) {
+        const double per_mac = macs ? *r.instructions / static_cast<double>(macs) : 0.0;
+        row["instructions_per_inference"] = *r.instructions;
+        row["instructions_per_mac"] = per_mac;
+        counted << std::left << std::setw(11) << r.target << std::right << std::fixed << std::setprecision(1)
+                << std::setw(16) << *r.instructions << std::setprecision(3) << std::setw(12) << per_mac << "\n";
+        counted.unsetf(std::ios::fixed);
+      } else {
+        row["instructions_per_inference"] = nullptr;
+        row["instructions_per_mac"] = nullptr;
+        counted << std::left << std::setw(11) << r.target << "  not counted (runs natively, not under QEMU)\n";
+      }
+    }
+    rows.push_back(std::move(row));
   }
+  if (o.count_instructions)
+    text << "executed instructions (" << macs << " MACs per inference" << (o.cflags.empty() ? "" : ", flags " + o.cflags)
+         << ")\ntarget     per inference     per MAC\n" << counted.str();
   text << (total_mismatches ? "MISMATCH: the generated code differs from the verified network\n"
                             : "conformant: every output integer equals the reference evaluator's\n");
   nlohmann::json doc{{"model", o.model},
@@ -310,6 +421,7 @@ int run_conform(const ConformOptions& o, const Globals& globals) {
                      {"accumulator", codegen::c_name(g.accumulator)},
                      {"vectors", {{"total", v.x.size()}, {"dataset", v.dataset}, {"corners", v.corners},
                                   {"random", v.random}, {"counterexamples", v.counterexamples}}},
+                     {"macs_per_inference", macs},
                      {"targets", rows},
                      {"mismatches", total_mismatches},
                      {"conformant", total_mismatches == 0}};
@@ -323,7 +435,10 @@ Command add_conform(CLI::App& parent, const Globals& globals) {
   auto* sub = parent.add_subcommand("conform", "Build the generated code for a target and check it bit for bit");
   auto o = std::make_shared<ConformOptions>();
   sub->add_option("model", o->model, "Model file (.nnc with a quantized network)")->required();
-  sub->add_option("--target", o->target, "host, armv7, riscv64, cortex-m3 or all")->default_val("host");
+  sub->add_option("--target", o->target, "host, armv7, riscv64, cortex-m3, cortex-m4, cortex-m55 or all")->default_val("host");
+  sub->add_flag("--count-instructions", o->count_instructions,
+                "Also count executed instructions per inference and per MAC under QEMU (a TCG plugin; 1x vs 11x)");
+  sub->add_option("--cflags", o->cflags, "Extra compiler flags for the target build, after its own (e.g. -O2)");
   sub->add_option("--vectors", o->vectors, "Dataset + random vectors (corners and counterexamples come on top)")
       ->default_val(1000);
   sub->add_option("--data", o->data, "Dataset for half of the vectors: fashion-mnist or a CSV/IDX path");

@@ -1,4 +1,5 @@
 #!/bin/sh
 # Runs a static ARMv7 harness under user-mode emulation.   packages: qemu-user
 set -eu
-exec qemu-arm "$1"
+# $NNCERT_QEMU_ARGS: extra QEMU options (the instruction-counting plugin).
+exec qemu-arm ${NNCERT_QEMU_ARGS-} "$1"

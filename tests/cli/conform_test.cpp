@@ -134,7 +134,9 @@ bool have(const std::string& tool) { return test::shell("command -v " + tool) ==
 
 // P4-6 (784:64:32, Q = 6) on one target: the first 500 Fashion-MNIST test images, 500 random grid
 // points and the 4 corners, every output integer against the reference evaluator.
-void conform_p46(const std::string& target, const std::vector<std::string>& tools) {
+// With `out`, the --json document is left there (null when skipped or failed).
+void conform_p46(const std::string& target, const std::vector<std::string>& tools, const std::string& extra = "",
+                 nlohmann::json* out = nullptr) {
   NNCERT_REQUIRE_SHARED_DATA("qvip");
   NNCERT_REQUIRE_FASHION_MNIST();
   for (const auto& t : tools)
@@ -142,19 +144,51 @@ void conform_p46(const std::string& target, const std::vector<std::string>& tool
   TempDir tmp;
   save_nnc(test::qvip_model(shared_data() / "qvip" / "fashion-mnist_1blk_64_q6.onnx", 6), (tmp / "p46.nnc").string());
   const auto r = run_nncert("conform --json " + q(tmp / "p46.nnc") + " --target " + target +
-                            " --data fashion-mnist --vectors 1000 --name fmnist");
+                            " --data fashion-mnist --vectors 1000 --name fmnist " + extra);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["vectors"]["dataset"], 500);
   EXPECT_EQ(doc["targets"][0]["vectors"], 1004);
   EXPECT_EQ(doc["targets"][0]["mismatches"], 0);
   std::cout << "[conform] " << target << ": " << doc["targets"][0].dump() << "\n";
+  if (out) *out = doc;
 }
 
 TEST(ConformCli, QvipP46OnHost) { conform_p46("host", {"c++"}); }
 TEST(ConformCli, QvipP46OnArmv7) { conform_p46("armv7", {"arm-linux-gnueabihf-g++", "qemu-arm"}); }
 TEST(ConformCli, QvipP46OnRiscv64) { conform_p46("riscv64", {"riscv64-linux-gnu-g++", "qemu-riscv64"}); }
 TEST(ConformCli, QvipP46OnCortexM3) { conform_p46("cortex-m3", {"arm-none-eabi-g++", "qemu-system-arm"}); }
+// Cortex-M4 runs the SMLAD kernel (reordered sums, wrapping mod 2^32): bit-exactness here is its proof.
+TEST(ConformCli, QvipP46OnCortexM4) { conform_p46("cortex-m4", {"arm-none-eabi-g++", "qemu-system-arm"}); }
+// Cortex-M55 runs the MVE kernel (VMLADAVA, lanes summed in the hardware's order).
+TEST(ConformCli, QvipP46OnCortexM55) { conform_p46("cortex-m55", {"arm-none-eabi-g++", "qemu-system-arm"}); }
+
+// --count-instructions at -O2: executed instructions are deterministic for a given compiler, so
+// the per-MAC figure is checked against CMSIS-NN's arm_fully_connected_s8 on the same core and
+// flags as measured for issue 13 (3.44 plain C on Cortex-M3, 1.95 with SMLAD on Cortex-M4, 0.50
+// with MVE on Cortex-M55, GCC).
+void count_p46(const std::string& target, double cmsis_nn_per_mac) {
+  nlohmann::json doc;
+  conform_p46(target, {"arm-none-eabi-g++", "qemu-system-arm", "cc"}, "--count-instructions --cflags=-O2", &doc);
+  if (doc.is_null()) return;  // skipped (or failed, reported above)
+  const auto& row = doc["targets"][0];
+  ASSERT_TRUE(row["instructions_per_mac"].is_number()) << row.dump();
+  EXPECT_EQ(doc["macs_per_inference"], 784 * 64 + 64 * 32);
+  // The count saw the inference at all: no kernel does more than 16 MACs per instruction.
+  EXPECT_GT(row["instructions_per_mac"].get<double>(), 1.0 / 16);
+  EXPECT_LT(row["instructions_per_mac"].get<double>(), cmsis_nn_per_mac);
+}
+TEST(ConformCli, CountsInstructionsOnCortexM3) { count_p46("cortex-m3", 3.44); }
+TEST(ConformCli, CountsInstructionsOnCortexM4) { count_p46("cortex-m4", 1.95); }
+TEST(ConformCli, CountsInstructionsOnCortexM55) { count_p46("cortex-m55", 0.50); }
+
+TEST(ConformCli, HostIsNotCounted) {
+  TempDir tmp;
+  const auto r = run_nncert("conform --json --count-instructions " + q(example_model(tmp)) + " --target host --vectors 20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(doc["targets"][0]["instructions_per_mac"].is_null());
+}
 
 }  // namespace
 }  // namespace nncert

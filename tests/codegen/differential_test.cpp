@@ -35,7 +35,7 @@ Batch make_batch(std::uint64_t seed, std::size_t nets, std::size_t vectors_per_n
 
 // Writes every net's generated code plus one driver that runs net i on vectors_i.txt and prints
 // "net i" followed by the output rows.
-void run_batch(const Batch& b, const std::string& flags) {
+void run_batch(const Batch& b, const std::string& flags, codegen::Kernel kernel = codegen::Kernel::Blocked) {
   TempDir tmp;
   std::string driver = "#include <stdio.h>\n#include <stdint.h>\n";
   std::string body;
@@ -45,6 +45,7 @@ void run_batch(const Batch& b, const std::string& flags) {
     m.qnetwork = b.nets[i];
     codegen::Options o;
     o.name = "net" + std::to_string(i);
+    o.kernel = kernel;
     const auto g = codegen::generate(m, o);
     for (const auto& f : g.files) test::write_text(tmp / f.name, f.text);
     stats.int64_nets += g.accumulator == codegen::CType::Int64;
@@ -104,7 +105,8 @@ int main() {
   }
   EXPECT_EQ(mismatches, 0u);
   EXPECT_EQ(compared, b.vectors);
-  std::cout << "[differential] " << flags << ": " << b.nets.size() << " nets, " << compared << " vectors, "
+  std::cout << "[differential] " << (kernel == codegen::Kernel::Blocked ? "blocked" : "reference") << " kernel, "
+            << flags << ": " << b.nets.size() << " nets, " << compared << " vectors, "
             << mismatches << " mismatches; " << stats.int64_nets << " int64 nets, " << stats.sparse_layers
             << " sparse layers, " << stats.nonpositive_shifts << " layers with s <= 0\n";
 }
@@ -112,6 +114,16 @@ int main() {
 TEST(CodegenDifferential, OptimisedRandomNetsMatchReference) {
   // 48 nets x 1500 vectors = 72 000 vectors.
   run_batch(make_batch(2024, 48, 1500), "-O3");
+}
+
+TEST(CodegenDifferential, ReferenceKernelRandomNetsMatchReference) {
+  // The portable one-row kernel stays selectable and exact: 16 nets x 500 vectors.
+  run_batch(make_batch(4096, 16, 500), "-O2", codegen::Kernel::Reference);
+}
+
+TEST(CodegenDifferential, OsRandomNetsMatchReference) {
+  // -Os, the flag the Cortex-M targets ship: the per-layer instantiations must stay exact there too.
+  run_batch(make_batch(99, 16, 500), "-Os");
 }
 
 TEST(CodegenDifferential, UndefinedBehaviourSanitizedRandomNetsMatchReference) {

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Runs a Cortex-M55 ELF on QEMU's mps3-an547 board; stdout, files and the exit code travel
+# through semihosting (the harness reads ./vectors.txt from the host folder).
+# $NNCERT_QEMU_ARGS: extra QEMU options (the instruction-counting plugin).
+# packages: qemu-system-arm
+set -eu
+exec qemu-system-arm -M mps3-an547 -cpu cortex-m55 -nographic -monitor none -serial none -semihosting ${NNCERT_QEMU_ARGS-} -kernel "$1"
