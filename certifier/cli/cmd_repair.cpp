@@ -150,7 +150,8 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.repair.margin = o.margin;
   if (!(o.max_margin >= o.margin)) throw InputError("--max-margin", std::to_string(o.max_margin), "expected >= --margin");
   c.max_margin = o.max_margin;
-  c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() ? "finetune" : "scratch") : o.retrain);
+  // QAT is fine-tuning: with --bits each round fine-tunes the last network under its plan.
+  c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() || o.bits ? "finetune" : "scratch") : o.retrain);
   c.repair_data = !o.keep_data;
   c.validate_on_repairs = !o.original_validation;
   c.max_iterations = static_cast<std::size_t>(o.max_iterations);
@@ -274,6 +275,13 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
     doc["quantized"] = {{"bits", o.bits}, {"input", to_string(shipped->qnetwork.cx)},
                         {"digest", digest(shipped->qnetwork)},
                         {"accumulator", to_string(shipped->accumulator.proof.type)}};
+    if (data.test && regression && data.test->size()) {  // what the shipped network scores, not the float master
+      double se = 0;
+      for (Eigen::Index j = 0; j < data.test->X.cols(); ++j)
+        se += (evaluate_qcopies(shipped->qnetwork, {data.test->X.col(j)}).y[0] - data.test->targets.col(j)).squaredNorm() /
+              static_cast<double>(data.test->targets.rows());
+      doc["quantized"]["test_mse"] = se / static_cast<double>(data.test->X.cols());
+    }
   }
   model.provenance.source = "repair";
   model.provenance.dataset = o.data;
@@ -348,7 +356,7 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--max-margin", o->max_margin, "The margin doubles every round up to this (= --margin: fixed)")
       ->default_val(0.05);
   sub->add_option("--retrain", o->retrain,
-                  "scratch (the paper; default with --data) or finetune (warm start; default without)");
+                  "scratch (the paper; default with --data) or finetune (warm start; default without --data or with --bits)");
   sub->add_option("--max-iterations", o->max_iterations, "Budget: CEGIS iterations")->default_val(100);
   sub->add_option("--timeout", o->timeout, "Budget: wall-clock seconds (0 = none)")->default_val(0);
   sub->add_flag("--keep-data", o->keep_data,
