@@ -66,14 +66,60 @@ class Collector {
   std::set<std::vector<std::int64_t>> seen_;
 };
 
-// The cheap attack: uniform points of each case's box, replayed.
-void sample_cases(const LinearProperty& p, const SearchOptions& o, std::mt19937_64& rng, Collector& out) {
-  for (const LinearCase& c : p.cases)
+// How far the QNetwork's outputs at x are from the case's output region: max over its output
+// atoms of lhs - rhs (<= 0 inside; -infinity without output atoms).
+double case_margin(const QNetwork& net, const LinearCase& c, const std::vector<Vector>& x) {
+  const Assignment a = evaluate_qcopies(net, x);
+  double m = -kInf;
+  for (const LinearAtom& atom : c.outputs) m = std::max(m, lhs(atom, a) - atom.rhs);
+  return m;
+}
+
+// Greedy coordinate descent on the case margin over the grid: each input moves by an eighth of
+// its box, then a 32nd, then one grid step (integer inputs by 1), while the precondition holds.
+void descend(const QNetwork& net, const LinearProperty& p, const LinearCase& c, std::vector<Vector> x, Collector& out) {
+  double m = case_margin(net, c, x);
+  const double grid_step = std::ldexp(1.0, -net.cx.frac);
+  for (double fraction : {1.0 / 8, 1.0 / 32, 0.0})
+    for (int sweep = 0; sweep < 4 && !out.full(); ++sweep) {
+      bool moved = false;
+      for (std::size_t k = 0; k < p.copies; ++k)
+        for (std::size_t i = 0; i < p.num_inputs; ++i) {
+          const auto ii = static_cast<Eigen::Index>(i);
+          const double lo = c.box[k].lo[ii], hi = c.box[k].hi[ii];
+          const double step = p.integer[k][i] ? 1.0 : std::max(grid_step, fraction * (hi - lo));
+          for (double dir : {-1.0, 1.0}) {
+            std::vector<Vector> y = x;
+            y[k][ii] = std::clamp(x[k][ii] + dir * step, lo, hi);
+            if (y[k][ii] == x[k][ii] || !in_precondition(p, c, y)) continue;
+            const double my = case_margin(net, c, y);
+            if (my >= m) continue;
+            x = std::move(y);
+            m = my;
+            moved = true;
+            if (m <= 0 && out.offer(x)) return;
+          }
+        }
+      if (!moved) break;
+    }
+}
+
+// The cheap attack: uniform points of each case's box, replayed; then descent from the 8 closest.
+void sample_cases(const QNetwork& net, const LinearProperty& p, const SearchOptions& o, std::mt19937_64& rng,
+                  Collector& out) {
+  for (const LinearCase& c : p.cases) {
+    std::vector<std::pair<double, std::vector<Vector>>> near;
     for (std::size_t s = 0; s < o.random_samples && !out.full(); ++s) {
-      const std::vector<Vector> x = sample_case_box(p, c, rng);
-      if (in_precondition(p, c, x)) out.offer(x);
+      std::vector<Vector> x = sample_case_box(p, c, rng);
+      if (!in_precondition(p, c, x)) continue;
+      const double m = case_margin(net, c, x);
+      if (m <= 0 && out.offer(x)) continue;
+      near.push_back({m, std::move(x)});
       if (s % 256 == 255 && Clock::now() > o.deadline) return;
     }
+    std::sort(near.begin(), near.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t s = 0; s < std::min<std::size_t>(near.size(), 8) && !out.full(); ++s) descend(net, p, c, near[s].second, out);
+  }
 }
 
 // One case over K copies: the compact ILP of each copy on the case's grid box, a real x per input
@@ -340,7 +386,7 @@ SearchResult find_qnn_counterexamples(const QNetwork& net, const LinearProperty&
   SearchResult res;
   Collector out(net, p, std::max<std::size_t>(1, o.max_counterexamples));
   std::mt19937_64 rng(o.seed);
-  if (o.attack) sample_cases(p, o, rng, out);
+  if (o.attack) sample_cases(net, p, o, rng, out);
   SearchContext ctx{net, p, o, out, res};
   bool all_proved = true;
   std::string last;

@@ -12,10 +12,11 @@
 // rounding cell: a superset, so an infeasible ILP is a proof), and the case's atoms range over x
 // and the dequantized outputs y = y^ 2^-Fy of the last layer.
 //
-// Order: uniform samples of every case, replayed (cheap), then per case the ILP, each witness cut
-// off before the next solve (another 0/1 pattern, or some grid input at least max(1, 5% of its
-// grid range) away). A counterexample is a real x per copy; it counts only after replay: r = q(x)
-// on the reference evaluator, dequantized, inside the case's region. Distinct = distinct r.
+// Order: uniform samples of every case and greedy grid descent from the closest (cheap, every
+// hit replayed), then per case the ILP, each witness cut off before the next solve (another 0/1
+// pattern, or some grid input at least max(1, 5% of its grid range) away). A counterexample is a
+// real x per copy; it counts only after replay: r = q(x) on the reference evaluator, dequantized,
+// inside the case's region. Distinct = distinct r.
 #pragma once
 
 #include "certifier/core/qnetwork.hpp"
