@@ -112,8 +112,8 @@ void expect_agrees(const SearchResult& r, bool violated, std::size_t oracle_coun
   }
 }
 
-// One copy, real inputs: output atoms c . y <= t, and atoms with a positive input term, whose
-// least value over a rounding cell is at its left end (closed, so the oracle is exact).
+// One copy, real inputs: output atoms c . y <= t, and atoms with an input term, whose least value
+// over a rounding cell is at one of its ends (the oracle knows which end the cell includes).
 TEST(QnnCounterexampleSearch, OneCopyAgreesWithEnumeration) {
   std::size_t falsified = 0, verified = 0;
   for (std::uint64_t seed = 0; seed < 60; ++seed) {
@@ -133,7 +133,7 @@ TEST(QnnCounterexampleSearch, OneCopyAgreesWithEnumeration) {
     std::vector<std::pair<PropertyVariable, double>> terms;
     for (std::size_t j = 0; j < m; ++j) terms.push_back({{0, true, j}, static_cast<double>(pick(rng, -2, 2))});
     const bool input_term = pick(rng, 0, 1) == 1;
-    const double a = 0.25 * pick(rng, 1, 3);
+    const double a = 0.25 * pick(rng, 1, 3) * (pick(rng, 0, 1) ? 1 : -1);
     if (input_term) terms.push_back({{0, false, 0}, a});
     // The threshold: a value the atom takes on the grid (exactly, or just above), so both
     // verdicts occur and boundary points are exercised.
@@ -141,7 +141,11 @@ TEST(QnnCounterexampleSearch, OneCopyAgreesWithEnumeration) {
       const auto y = evaluate(net, r);
       double v = 0;
       for (std::size_t j = 0; j < m; ++j) v += terms[j].second * dequant(net, y[j]);
-      if (input_term) v += a * std::max(lc.box[0].lo[0], (static_cast<double>(r[0]) - 0.5) / 2);
+      // The least value over r's cell [(r - 1/2)/2, (r + 1/2)/2) within the box: its left end
+      // (a > 0), or its right end (a < 0), which the cell excludes unless the box cuts it there.
+      if (input_term)
+        v += a * (a > 0 ? std::max(lc.box[0].lo[0], (static_cast<double>(r[0]) - 0.5) / 2)
+                        : std::min(lc.box[0].hi[0], (static_cast<double>(r[0]) + 0.5) / 2));
       return v;
     };
     std::vector<double> values;
@@ -150,12 +154,17 @@ TEST(QnnCounterexampleSearch, OneCopyAgreesWithEnumeration) {
     double t = values[static_cast<std::size_t>(pick(rng, 0, static_cast<int>(values.size()) - 1))];
     if (pick(rng, 0, 2) == 0) t -= 1e-3;  // often just below the least value: safe
     if (input_term) t += 1e-4;            // off the cell edges: the witness's x need not sit on one
+    // Reached iff the least value is <= t; strictly below t where that least value is an open end.
+    auto reached = [&](const std::vector<std::int64_t>& r) {
+      const bool open_end = input_term && a < 0 && (static_cast<double>(r[0]) + 0.5) / 2 < lc.box[0].hi[0];
+      return open_end ? value(r) < t : value(r) <= t;
+    };
     lc.outputs.push_back(atom(terms, t));
     p.cases.push_back(lc);
 
     std::set<std::vector<std::int64_t>> oracle;
     each_point(g1, g2, [&](const std::vector<std::int64_t>& r) {
-      if (value(r) <= t) oracle.insert(r);
+      if (reached(r)) oracle.insert(r);
     });
     for (std::size_t c : {1u, 4u}) {
       const SearchResult r = find_qnn_counterexamples(net, p, options(c, seed % 2 == 0));
