@@ -9,6 +9,8 @@
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/repair/cegis.hpp"
+#include "certifier/repair/quantized_loop.hpp"
+#include "certifier/verify/qnn_counterexample_search.hpp"
 #include "certifier/train/architecture.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/column_spec.hpp"
@@ -29,6 +31,7 @@ struct RepairCliOptions {
   std::string model, arch, data, columns, test_data, property, output, retrain, solver = "cbc";
   std::string robust, robust_samples, domain = "0:1";
   double delta = 0;
+  int bits = 0;  // 0: the float network ships
   long long counterexamples = 50, samples = 20, max_iterations = 100, region_samples = 500;
   std::size_t distill_samples = 10000;
   double min_fidelity = 0.9;
@@ -153,7 +156,8 @@ CegisConfig make_cegis_config(const RepairCliOptions& o, const CegisData& d, std
   c.property_loss = PropertyLossOptions{};
   c.property_loss.weight = o.property_weight;
   c.property_loss.margin = o.property_margin;
-  c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() ? "finetune" : "scratch") : o.retrain);
+  // QAT is fine-tuning: with --bits each round fine-tunes the last network under its plan.
+  c.retrain = parse_retrain(o.retrain.empty() ? (o.data.empty() || o.bits ? "finetune" : "scratch") : o.retrain);
   c.repair_data = !o.keep_data;
   c.validate_on_repairs = !o.original_validation;
   c.max_iterations = static_cast<std::size_t>(o.max_iterations);
@@ -184,17 +188,18 @@ LinearProperty robustness_property(const RepairCliOptions& o, const Network& ini
   return p;
 }
 
-Certificate repair_certificate(const RepairCliOptions& o, const LinearProperty& property, const CegisResult& r) {
+Certificate repair_certificate(const RepairCliOptions& o, const LinearProperty& property, const CegisResult& r,
+                               const std::optional<QuantizedNetwork>& q) {
   Certificate c;
   c.property = o.property.empty() ? property.name
                                  : "vnnlib:" + std::filesystem::path(o.property).filename().string() +
                                        " sha256:" + sha256_hex(read_file(o.property, std::size_t{1} << 28));
-  c.method = "cegis-repair/milp-" + o.solver;
+  c.method = (q ? "cegis-repair-qat/ilp-compact-" : "cegis-repair/milp-") + o.solver;
   c.verdict = "verified";
   c.seconds = r.history.back().verify_seconds;
   c.tool_version = kToolVersion;
-  c.weights_digest = digest(r.network);
-  c.network = "float";
+  c.weights_digest = q ? digest(q->qnetwork) : digest(r.network);
+  c.network = q ? "quantized" : "float";
   return c;
 }
 
@@ -211,6 +216,10 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
   } else {
     widths = parse_architecture(o.arch);
     initial = make_mlp(widths, o.bn, g.seed);
+  }
+  if (o.bits) {
+    if (o.bn) throw InputError("--bits", "--bn", "quantized repair needs Dense and ReLU layers only: drop --bn");
+    initial = fold(initial);  // the QNetwork's layer structure: QAT trains the folded weights
   }
   if (o.property.empty() == o.robust.empty())
     throw InputError("repair", "options", "give exactly one of --property FILE or --robust linf:EPS");
@@ -239,6 +248,14 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
        << to_string(config.retrain) << "\n";
   CegisHooks hooks;
   hooks.on_iteration = [&](const CegisIteration& it) { text << iteration_line(it, regression) << std::flush; };
+  std::optional<QuantizedLoop> quantized;
+  if (o.bits) {
+    quantized.emplace(o.bits, property, data.train, kToolVersion);
+    check_qproperty(quantized->quantize(initial).qnetwork, property);  // bad input before any training
+    quantized->install(config, hooks);
+    text << "quantized repair: the loop certifies the " << o.bits << "-bit network, input grid "
+         << to_string(quantized->input_grid()) << ", QAT retraining\n";
+  }
   const CegisResult r = cegis(initial, property, data, config, hooks);
 
   nlohmann::json doc{{"command", "repair"}, {"property", o.property}, {"output", o.output},
@@ -255,12 +272,30 @@ int run_repair(const RepairCliOptions& o, const Globals& g) {
 
   model.network = r.network;
   model.qnetwork.reset();
+  std::optional<QuantizedNetwork> shipped;
+  if (quantized) {
+    shipped = quantized->quantize(r.network);
+    if (r.certified && quantized->last_certified() != digest(shipped->qnetwork))
+      throw InternalError("repair --bits: the written QNetwork is not the one the loop certified");
+    model.qnetwork = shipped->qnetwork;
+    doc["quantized"] = {{"bits", o.bits}, {"input", to_string(shipped->qnetwork.cx)},
+                        {"digest", digest(shipped->qnetwork)},
+                        {"accumulator", to_string(shipped->accumulator.proof.type)}};
+    if (data.test && regression && data.test->size()) {  // what the shipped network scores, not the float master
+      double se = 0;
+      for (Eigen::Index j = 0; j < data.test->X.cols(); ++j)
+        se += (evaluate_qcopies(shipped->qnetwork, {data.test->X.col(j)}).y[0] - data.test->targets.col(j)).squaredNorm() /
+              static_cast<double>(data.test->targets.rows());
+      doc["quantized"]["test_mse"] = se / static_cast<double>(data.test->X.cols());
+    }
+  }
   model.provenance.source = "repair";
   model.provenance.dataset = o.data;
   model.provenance.dataset_digest = dataset_digest(data.train);
   model.certificates.clear();  // certificates of the input network are about other weights
+  if (shipped) model.certificates.push_back(shipped->accumulator.certificate);
   if (r.certified) {
-    model.certificates.push_back(repair_certificate(o, property, r));
+    model.certificates.push_back(repair_certificate(o, property, r, shipped));
     doc["proof"] = r.proof;
   }
   bool far = false;
@@ -315,6 +350,8 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--robust-samples", o->robust_samples, "With --robust: test samples A:B (inclusive; default all)");
   sub->add_option("--domain", o->domain, "With --robust: input domain LO:HI the balls are clipped to")->default_val("0:1");
   sub->add_option("--delta", o->delta, "With --robust on regression: allowed output change");
+  sub->add_option("--bits", o->bits,
+                  "Quantized repair: certify the Q-bit QNetwork with the exact QNN search, retrain with QAT (2..16)");
   sub->add_option("--counterexamples", o->counterexamples, "C: counterexamples per iteration")->default_val(50);
   sub->add_option("--samples", o->samples, "S: points sampled around each repaired counterexample")->default_val(20);
   sub->add_option("--region-samples", o->region_samples,
@@ -330,7 +367,7 @@ Command add_repair(CLI::App& parent, const Globals& globals) {
   sub->add_option("--property-margin", o->property_margin, "How far outside the unsafe region the penalty pushes")
       ->default_val(0.01);
   sub->add_option("--retrain", o->retrain,
-                  "scratch (the paper; default with --data) or finetune (warm start; default without)");
+                  "scratch (the paper; default with --data) or finetune (warm start; default without --data or with --bits)");
   sub->add_option("--max-iterations", o->max_iterations, "Budget: CEGIS iterations")->default_val(100);
   sub->add_option("--timeout", o->timeout, "Budget: wall-clock seconds (0 = none)")->default_val(0);
   sub->add_flag("--keep-data", o->keep_data,

@@ -225,7 +225,7 @@ CegisResult cegis(const Network& initial, const LinearProperty& p, const CegisDa
     SearchOptions so = c.search;
     so.deadline = std::min(so.deadline, deadline);
     so.seed = c.seed + iteration;
-    const SearchResult found = find_counterexamples(net, p, so);
+    const SearchResult found = c.check ? c.check(net, p, so) : find_counterexamples(net, p, so);
     it.verdict = found.verdict;
     it.counterexamples = found.counterexamples.size();
     it.verify_seconds = found.seconds;

@@ -32,6 +32,9 @@ struct CegisConfig {
   bool repair_data = true;               // move contradicting training targets first (data_repair)
   bool validate_on_repairs = true;       // early-stop on the validation set plus a tenth of the new pairs
   SearchOptions search;                  // C, MILP backend, threads
+  // The check of every round; empty: find_counterexamples on the float network. `repair --bits`
+  // checks the network's quantization with the exact QNN search instead (same result, same rules).
+  std::function<SearchResult(const Network&, const LinearProperty&, const SearchOptions&)> check;
   OutputRepairOptions repair;            // margin of the repaired targets in the first round
   // Targets repaired exactly onto the boundary leave the retrained network on it, and its fitting
   // error then puts half of them back across: the margin doubles every round (up to max_margin),

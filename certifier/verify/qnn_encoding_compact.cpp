@@ -39,49 +39,23 @@ std::size_t encode_min(QIlp& ilp, std::size_t z, std::int64_t z_lo, std::int64_t
 
 }  // namespace
 
-QIlp encode_compact(const QQuery& query) {
-  const QNetwork& net = *query.net;
-  const QBounds& bounds = *query.bounds;
-  if (bounds.size() != net.layers.size()) throw InternalError("compact encoding: bounds do not match the network");
-  QIlp ilp;
-  encode_input_region(ilp, query.property->region);
+namespace {
+
+// One row of one disjunct on a single unstable output: the unsafe condition on its clamped,
+// rounded value is a threshold on its accumulator.
+struct Direct {
+  std::size_t neuron;
+  bool at_least;  // acc >= min_acc_reaching(t), else acc <= max_acc_below(t)
+  std::int64_t t;
+};
+
+// Every layer over the input variables already in ilp.inputs; outputs not `used` are left out
+// (their expression stays empty), and `direct`'s neuron is constrained by its threshold instead.
+std::vector<QAffine> encode_layers(QIlp& ilp, const QNetwork& net, const QBounds& bounds, const std::vector<bool>& used,
+                                   bool split_bounds, const std::optional<Direct>& direct) {
+  const std::size_t last = net.layers.size() - 1;
   std::vector<QAffine> prev;
   for (std::size_t i = 0; i < net.input_size; ++i) prev.push_back({{{ilp.inputs[i], 1}}, 0});
-
-  // Output neurons no selected row mentions need no encoding. When one row of one disjunct
-  // involves a single unstable output, the condition on its clamped, rounded value is a
-  // threshold on its accumulator: no rounding variable or clamp binaries for the output at all.
-  const std::size_t last = net.layers.size() - 1;
-  const auto disjuncts = query_disjuncts(query);
-  std::vector<bool> used(output_size(net), false);
-  for (std::size_t d : disjuncts)
-    for (const QOutputRow& row : query.property->unsafe[d])
-      for (std::size_t i = 0; i < row.c.size(); ++i) used[i] = used[i] || row.c[i] != 0;
-  struct Direct {
-    std::size_t neuron;
-    bool at_least;  // acc >= min_acc_reaching(t), else acc <= max_acc_below(t)
-    std::int64_t t;
-  };
-  std::optional<Direct> direct;
-  if (disjuncts.size() == 1 && query.property->unsafe[disjuncts[0]].size() == 1) {
-    const QOutputRow& row = query.property->unsafe[disjuncts[0]][0];
-    std::vector<std::size_t> open;
-    i128 k = 0;
-    for (std::size_t i = 0; i < row.c.size(); ++i) {
-      if (row.c[i] == 0) continue;
-      if (bounds[last][i].stable())
-        k += static_cast<i128>(row.c[i]) * bounds[last][i].y_lo;
-      else
-        open.push_back(i);
-    }
-    if (open.size() == 1) {
-      const std::int64_t c = row.c[open[0]];
-      const auto rest = static_cast<std::int64_t>(static_cast<i128>(row.rhs) - k);  // c * y >= rest
-      if (c > 0) direct = Direct{open[0], true, -floor_div(-rest, c)};
-      else direct = Direct{open[0], false, floor_div(-rest, -c)};  // (-c) y <= -rest
-    }
-  }
-
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const QLayer& layer = net.layers[l];
     const QRequant rq = requant(net, l);
@@ -91,7 +65,7 @@ QIlp encode_compact(const QQuery& query) {
       if (l == last && !used[j]) continue;
       if (nb.stable()) {  // substituted: no variable at all
         next[j].constant = nb.y_lo;
-        if (query.split_bounds) ilp.add(accumulator_expression(net, l, j, prev), nb.acc_lo, nb.acc_hi);
+        if (split_bounds) ilp.add(accumulator_expression(net, l, j, prev), nb.acc_lo, nb.acc_hi);
         continue;
       }
       const QAffine acc = accumulator_expression(net, l, j, prev);
@@ -135,8 +109,8 @@ QIlp encode_compact(const QQuery& query) {
       std::int64_t z_lo = q_lo, z_hi = q_hi;
       if (q_lo < rq.lb) {  // the lower clamp (ReLU for hidden layers) can be active
         // As an intermediate (the upper clamp follows) max(q, lb) may exceed the output bounds.
-        const bool last = q_hi <= rq.ub;
-        y = encode_max(ilp, y, q_lo, q_hi, rq.lb, last ? nb.y_lo : rq.lb, last ? nb.y_hi : q_hi);
+        const bool last_clamp = q_hi <= rq.ub;
+        y = encode_max(ilp, y, q_lo, q_hi, rq.lb, last_clamp ? nb.y_lo : rq.lb, last_clamp ? nb.y_hi : q_hi);
         z_lo = rq.lb;
       }
       if (z_hi > rq.ub) y = encode_min(ilp, y, z_lo, z_hi, rq.ub, nb.y_lo, nb.y_hi);
@@ -144,8 +118,56 @@ QIlp encode_compact(const QQuery& query) {
     }
     prev = std::move(next);
   }
-  if (!direct) encode_unsafe(ilp, query, prev);
+  return prev;
+}
+
+}  // namespace
+
+QIlp encode_compact(const QQuery& query) {
+  const QNetwork& net = *query.net;
+  const QBounds& bounds = *query.bounds;
+  if (bounds.size() != net.layers.size()) throw InternalError("compact encoding: bounds do not match the network");
+  QIlp ilp;
+  encode_input_region(ilp, query.property->region);
+
+  // Output neurons no selected row mentions need no encoding. When one row of one disjunct
+  // involves a single unstable output, the condition on its clamped, rounded value is a
+  // threshold on its accumulator: no rounding variable or clamp binaries for the output at all.
+  const std::size_t last = net.layers.size() - 1;
+  const auto disjuncts = query_disjuncts(query);
+  std::vector<bool> used(output_size(net), false);
+  for (std::size_t d : disjuncts)
+    for (const QOutputRow& row : query.property->unsafe[d])
+      for (std::size_t i = 0; i < row.c.size(); ++i) used[i] = used[i] || row.c[i] != 0;
+  std::optional<Direct> direct;
+  if (disjuncts.size() == 1 && query.property->unsafe[disjuncts[0]].size() == 1) {
+    const QOutputRow& row = query.property->unsafe[disjuncts[0]][0];
+    std::vector<std::size_t> open;
+    i128 k = 0;
+    for (std::size_t i = 0; i < row.c.size(); ++i) {
+      if (row.c[i] == 0) continue;
+      if (bounds[last][i].stable())
+        k += static_cast<i128>(row.c[i]) * bounds[last][i].y_lo;
+      else
+        open.push_back(i);
+    }
+    if (open.size() == 1) {
+      const std::int64_t c = row.c[open[0]];
+      const auto rest = static_cast<std::int64_t>(static_cast<i128>(row.rhs) - k);  // c * y >= rest
+      if (c > 0) direct = Direct{open[0], true, -floor_div(-rest, c)};
+      else direct = Direct{open[0], false, floor_div(-rest, -c)};  // (-c) y <= -rest
+    }
+  }
+  const std::vector<QAffine> outputs = encode_layers(ilp, net, bounds, used, query.split_bounds, direct);
+  if (!direct) encode_unsafe(ilp, query, outputs);
   return ilp;
+}
+
+std::vector<QAffine> encode_compact_network(QIlp& ilp, const QNetwork& net, const QInputRegion& region,
+                                            const QBounds& bounds) {
+  if (bounds.size() != net.layers.size()) throw InternalError("compact encoding: bounds do not match the network");
+  encode_input_region(ilp, region);
+  return encode_layers(ilp, net, bounds, std::vector<bool>(output_size(net), true), false, std::nullopt);
 }
 
 }  // namespace nncert

@@ -11,4 +11,11 @@ namespace nncert {
 
 QIlp encode_compact(const QQuery& query);
 
+// The network part alone, for callers that state their own output conditions (the LinearProperty
+// search, qnn_counterexample_search): the region's inputs (ilp.inputs) and every neuron, returning
+// each output integer as an expression over the variables (a constant when the bounds fix it).
+// `bounds` must be sound for the region.
+std::vector<QAffine> encode_compact_network(QIlp& ilp, const QNetwork& net, const QInputRegion& region,
+                                            const QBounds& bounds);
+
 }  // namespace nncert
