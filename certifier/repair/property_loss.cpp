@@ -39,14 +39,6 @@ Assignment assignment(const Batch& b, Eigen::Index i) {
   return a;
 }
 
-// The atom of `c` that `a` satisfies least (max of lhs - rhs: <= 0 means inside the unsafe case).
-std::pair<double, const LinearAtom*> safest_atom(const LinearCase& c, const Assignment& a) {
-  std::pair<double, const LinearAtom*> best{-std::numeric_limits<double>::infinity(), nullptr};
-  for (const LinearAtom& atom : c.outputs)
-    if (const double v = lhs(atom, a) - atom.rhs; !best.second || v > best.first) best = {v, &atom};
-  return best;
-}
-
 // Adds `scale` x the atom's output coefficients at column i of each copy's dY.
 void add_output_terms(const LinearAtom& atom, double scale, Eigen::Index i, std::vector<Matrix>& dY) {
   for (const auto& [v, coef] : atom.terms)
@@ -60,17 +52,17 @@ std::vector<Matrix> zero_like(const std::vector<Matrix>& Y) {
 }
 
 // Sum over points of the hinge penalty, with d/dY of it in `dY` when given: for every case whose
-// precondition holds at a point, relu(margin - (lhs - rhs) of the case's safest atom).
+// precondition holds at a point, relu(margin - case_margin).
 double hinge(const LinearProperty& p, const Batch& b, double margin, std::vector<Matrix>* dY) {
   double total = 0;
   for (Eigen::Index i = 0; i < b.X[0].cols(); ++i) {
     const Assignment a = assignment(b, i);
     for (const LinearCase& c : p.cases) {
       if (c.outputs.empty() || !in_precondition(p, c, a.x)) continue;
-      const auto [value, atom] = safest_atom(c, a);
-      if (value >= margin) continue;
-      total += margin - value;
-      if (dY) add_output_terms(*atom, -1.0, i, *dY);
+      const CaseMargin m = case_margin(c, a);
+      if (m.value >= margin) continue;
+      total += margin - m.value;
+      if (dY) add_output_terms(*m.atom, -1.0, i, *dY);
     }
   }
   return total;
@@ -136,12 +128,12 @@ double PropertyLoss::operator()(const Network& net, Network& grads) {
     accumulate(grads, term);
   }
 
-  // Each moving point climbs its home case: descend on that case's safest-atom value.
+  // Each moving point climbs its home case: descend on that case's margin.
   std::vector<Matrix> dA = zero_like(b.Y), direct;
   for (const Matrix& X : b.X) direct.push_back(Matrix::Zero(X.rows(), X.cols()));
   for (std::size_t i = 0; i < moving.size(); ++i) {
     const auto col = static_cast<Eigen::Index>(i);
-    const auto [value_i, atom] = safest_atom(p_.cases[moving[i]->home], assignment(b, col));
+    const LinearAtom* atom = case_margin(p_.cases[moving[i]->home], assignment(b, col)).atom;
     if (!atom) continue;
     add_output_terms(*atom, 1.0, col, dA);
     for (const auto& [v, coef] : atom->terms)

@@ -24,19 +24,6 @@ double seconds_left(Clock::time_point deadline) {
   return std::chrono::duration<double>(deadline - Clock::now()).count();
 }
 
-// How far the assignment is from the case's output region: max over its output atoms of
-// lhs - rhs (<= 0 inside; -infinity for a case without output atoms, where every output is unsafe).
-struct Margin {
-  double value = -kInf;
-  const LinearAtom* worst = nullptr;  // the atom attaining it (nullptr without output atoms)
-};
-Margin case_margin(const LinearCase& c, const Assignment& a) {
-  Margin m;
-  for (const LinearAtom& atom : c.outputs)
-    if (const double v = lhs(atom, a) - atom.rhs; !m.worst || v > m.value) m = {v, &atom};
-  return m;
-}
-
 // The search's state: the counterexamples so far and the rule that keeps them distinct.
 class Collector {
  public:
@@ -99,10 +86,10 @@ void descend(const ReluChain& chain, const LinearProperty& p, const LinearCase& 
              Collector& out, int steps) {
   for (int s = 0; s < steps && !out.full(); ++s) {
     const Assignment a = chain_assignment(chain, x);
-    const Margin m = case_margin(c, a);
-    if (!m.worst) return;
+    const CaseMargin m = case_margin(c, a);
+    if (!m.atom) return;
     if (m.value <= 0 && in_precondition(p, c, x) && out.offer(x)) return;
-    const LinearAtom* worst = m.worst;
+    const LinearAtom* worst = m.atom;
     const double step = 0.1 * std::pow(0.9, s);
     for (std::size_t k = 0; k < p.copies; ++k) {
       Vector gy = Vector::Zero(static_cast<Eigen::Index>(p.num_outputs));

@@ -154,6 +154,13 @@ std::vector<Vector> sample_case_box(const LinearProperty& p, const LinearCase& c
   return x;
 }
 
+CaseMargin case_margin(const LinearCase& c, const Assignment& a) {
+  CaseMargin m;
+  for (const LinearAtom& atom : c.outputs)
+    if (const double v = lhs(atom, a) - atom.rhs; !m.atom || v > m.value) m = {v, &atom};
+  return m;
+}
+
 std::optional<std::size_t> violated_case(const LinearProperty& p, const Assignment& a) {
   for (std::size_t ci = 0; ci < p.cases.size(); ++ci) {
     const LinearCase& c = p.cases[ci];

@@ -10,6 +10,7 @@
 #include "certifier/verify/property.hpp"
 #include "formats/vnnlib.hpp"
 
+#include <limits>
 #include <optional>
 #include <random>
 #include <tuple>
@@ -74,6 +75,16 @@ bool in_precondition(const LinearProperty& p, const LinearCase& c, const std::ve
 
 // A uniform point of the case's box, per copy (integer inputs uniform over their integers).
 std::vector<Vector> sample_case_box(const LinearProperty& p, const LinearCase& c, std::mt19937_64& rng);
+
+// How far `a` is from the case's output region: the max over its output atoms of lhs - rhs
+// (<= 0 inside; -infinity for a case without output atoms, where every output is unsafe), and the
+// atom attaining it (nullptr without output atoms). The search descends on it, repair's penalty
+// pushes it above a margin.
+struct CaseMargin {
+  double value = -std::numeric_limits<double>::infinity();
+  const LinearAtom* atom = nullptr;
+};
+CaseMargin case_margin(const LinearCase& c, const Assignment& a);
 
 // Index of the first case whose whole region (input and output atoms) contains `a`, if any.
 std::optional<std::size_t> violated_case(const LinearProperty& p, const Assignment& a);

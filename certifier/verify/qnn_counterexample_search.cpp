@@ -69,10 +69,7 @@ class Collector {
 // How far the QNetwork's outputs at x are from the case's output region: max over its output
 // atoms of lhs - rhs (<= 0 inside; -infinity without output atoms).
 double case_margin(const QNetwork& net, const LinearCase& c, const std::vector<Vector>& x) {
-  const Assignment a = evaluate_qcopies(net, x);
-  double m = -kInf;
-  for (const LinearAtom& atom : c.outputs) m = std::max(m, lhs(atom, a) - atom.rhs);
-  return m;
+  return case_margin(c, evaluate_qcopies(net, x)).value;
 }
 
 // Greedy coordinate descent on the case margin over the grid: each input moves by an eighth of
