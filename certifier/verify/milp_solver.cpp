@@ -270,6 +270,9 @@ class CbcSolver final : public MilpSolver {
     }
     Cbc_setObjSense(model, p.maximize ? -1.0 : 1.0);
     Cbc_setLogLevel(model, 0);
+    // CBC counts CPU seconds by default; budgets (--timeout) are wall-clock, and on a loaded
+    // machine CPU time lags far behind (a 600 s repair budget ran 879 s).
+    Cbc_setParameter(model, "timeMode", "elapsed");
     if (std::isfinite(o.time_limit_s)) Cbc_setMaximumSeconds(model, std::max(0.01, o.time_limit_s));
     if (o.threads > 1) Cbc_setParameter(model, "threads", std::to_string(o.threads).c_str());
     Cbc_setParameter(model, "primalT", std::to_string(std::max(1e-12, o.feasibility_tolerance)).c_str());
