@@ -6,6 +6,7 @@
 #include "certifier/repair/cegis.hpp"
 #include "certifier/train/architecture.hpp"
 #include "certifier/verify/verifier.hpp"
+#include "tests/repair/sum_task.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,30 +17,9 @@
 namespace nncert {
 namespace {
 
-// y = x0 + x1 on [0, 1]^2 (plus a little noise).
-Dataset sum_data(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::normal_distribution<double> noise(0, 0.01);
-  Dataset d;
-  d.name = "sum";
-  d.X.resize(2, static_cast<Eigen::Index>(n));
-  d.targets.resize(1, static_cast<Eigen::Index>(n));
-  for (Eigen::Index i = 0; i < d.X.cols(); ++i) {
-    d.X(0, i) = u(rng);
-    d.X(1, i) = u(rng);
-    d.targets(0, i) = d.X(0, i) + d.X(1, i) + noise(rng);
-  }
-  return d;
-}
-
-LinearProperty cap_property(double x0_max, double cap) {
-  const std::string text = "(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
-                           "(assert (<= 0 X_0)) (assert (<= X_0 " + std::to_string(x0_max) + "))"
-                           "(assert (<= 0 X_1)) (assert (<= X_1 1))"
-                           "(assert (>= Y_0 " + std::to_string(cap) + "))";
-  return linear_property_from_vnnlib(parse_vnnlib(text, "cap.vnnlib", 2, 1), "cap.vnnlib");
-}
+// y = x0 + x1 plus a little noise.
+Dataset sum_data(std::size_t n, std::uint64_t seed) { return test::sum_data(n, seed, 0.01); }
+using test::cap_property;
 
 CegisConfig small_config(Retrain retrain) {
   CegisConfig c;

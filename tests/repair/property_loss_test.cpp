@@ -4,6 +4,7 @@
 #include "certifier/train/architecture.hpp"
 #include "certifier/train/layer_stack.hpp"
 #include "certifier/train/trainer.hpp"
+#include "tests/repair/sum_task.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,29 +13,8 @@
 namespace nncert {
 namespace {
 
-// y = x0 + x1 on [0, 1]^2.
-Dataset sum_data(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  Dataset d;
-  d.name = "sum";
-  d.X.resize(2, static_cast<Eigen::Index>(n));
-  d.targets.resize(1, static_cast<Eigen::Index>(n));
-  for (Eigen::Index i = 0; i < d.X.cols(); ++i) {
-    d.X(0, i) = u(rng);
-    d.X(1, i) = u(rng);
-    d.targets(0, i) = d.X(0, i) + d.X(1, i);
-  }
-  return d;
-}
-
 // Unsafe: x0 <= 0.3 and y >= 0.8 (the data reach 1.3 there).
-LinearProperty cap_property() {
-  const std::string text = "(declare-const X_0 Real) (declare-const X_1 Real) (declare-const Y_0 Real)"
-                           "(assert (<= 0 X_0)) (assert (<= X_0 0.3)) (assert (<= 0 X_1)) (assert (<= X_1 1))"
-                           "(assert (>= Y_0 0.8))";
-  return linear_property_from_vnnlib(parse_vnnlib(text, "cap.vnnlib", 2, 1), "cap.vnnlib");
-}
+LinearProperty cap_property() { return test::cap_property(0.3, 0.8); }
 
 // Share of a 61 x 201 grid over the precondition where the network's output reaches the cap.
 double unsafe_share(const Network& net) {
@@ -80,7 +60,7 @@ TEST(PropertyLoss, GradientMatchesFiniteDifferences) {
 
 TEST(PropertyLoss, TrainingWithItLeavesTheUnsafeRegion) {
   const LinearProperty p = cap_property();
-  const Dataset data = sum_data(800, 1), validation = sum_data(200, 2);
+  const Dataset data = test::sum_data(800, 1, 0), validation = test::sum_data(200, 2, 0);
   TrainConfig c;
   c.loss = LossKind::MeanSquaredError;
   c.epochs = 60;
