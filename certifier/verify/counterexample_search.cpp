@@ -177,12 +177,7 @@ CaseEncoding encode_case(const ReluChain& chain, const LinearProperty& p, const 
   std::vector<std::vector<std::size_t>> y_vars;
   for (std::size_t k = 0; k < p.copies; ++k) {
     MilpEncoding e = encode_relu_chain(chain, c.box[k], bounds.get(c.box[k]));
-    const std::size_t offset = out.problem.vars.size();
-    out.problem.vars.insert(out.problem.vars.end(), e.problem.vars.begin(), e.problem.vars.end());
-    for (MilpRow& row : e.problem.rows) {
-      for (auto& t : row.terms) t.first += offset;
-      out.problem.rows.push_back(std::move(row));
-    }
+    const std::size_t offset = out.problem.append(std::move(e.problem));
     auto shift = [offset](std::vector<std::size_t> v) {
       for (auto& i : v) i += offset;
       return v;

@@ -38,6 +38,17 @@ struct MilpProblem {
     rows.push_back({std::move(terms), lo, hi});
   }
   bool is_feasibility_query() const;
+  // Appends `other`'s variables and rows (a sub-problem, e.g. one network copy); returns the index
+  // its variable 0 now has.
+  std::size_t append(MilpProblem&& other) {
+    const std::size_t offset = vars.size();
+    vars.insert(vars.end(), other.vars.begin(), other.vars.end());
+    for (MilpRow& row : other.rows) {
+      for (auto& t : row.terms) t.first += offset;
+      rows.push_back(std::move(row));
+    }
+    return offset;
+  }
 };
 
 struct MilpOptions {

@@ -141,12 +141,7 @@ std::vector<QAffine> add_copy(QCaseEncoding& e, const QNetwork& net, const Box& 
   QIlp ilp;
   std::vector<QAffine> outputs = encode_compact_network(ilp, net, region, bounds);
   e.infeasible = e.infeasible || ilp.trivially_infeasible;
-  const std::size_t offset = e.problem.vars.size();
-  e.problem.vars.insert(e.problem.vars.end(), ilp.problem.vars.begin(), ilp.problem.vars.end());
-  for (MilpRow& row : ilp.problem.rows) {
-    for (auto& t : row.terms) t.first += offset;
-    e.problem.rows.push_back(std::move(row));
-  }
+  const std::size_t offset = e.problem.append(std::move(ilp.problem));
   for (auto& v : e.problem.vars) v.objective = 0;
   e.binaries += ilp.binaries;
   for (QAffine& y : outputs)
