@@ -18,7 +18,7 @@ namespace nncert::cli {
 namespace {
 
 struct PruneCliOptions {
-  std::string model, data, test_data, output;
+  std::string model, data, columns, test_data, output;
   std::optional<double> sparsity, ratio, threshold;
   bool global = false, keep_output = false;
   long long finetune = 0;
@@ -29,6 +29,9 @@ void add_common(CLI::App* sub, PruneCliOptions& o) {
   sub->add_option("model", o.model, "Model file (.nnc or .onnx)")->required();
   sub->add_option("-o,--output", o.output, "Output model (.nnc or .onnx)")->required();
   sub->add_option("--data", o.data, "Fine-tuning data (default: the dataset in the model's provenance)");
+  sub->add_option("--columns", o.columns,
+                  "Column spec (TOML) of a CSV regression dataset: fine-tune on its train part, early-stop on its "
+                  "validation part, report its test part");
   sub->add_option("--test-data", o.test_data, "Data to report accuracy on (default: fashion-mnist's test split when trained on it)");
   add_training_options(sub, o.training, "--finetune");
   o.training.epochs = 0;  // --finetune defaults to no fine-tuning
@@ -52,13 +55,18 @@ int run_prune(const PruneCliOptions& o, bool slimming, const Globals& globals) {
   if (o.training.epochs < 0) throw InputError("--finetune", std::to_string(o.training.epochs), "expected E >= 0 epochs");
   if (o.training.epochs > 0 && data_spec.empty())
     throw InputError(o.model, "provenance", "names no dataset: give --data for fine-tuning");
-  std::optional<Dataset> data;
-  if (!data_spec.empty() && o.training.epochs > 0) {
-    data = load_dataset(data_spec, "train");
+  std::optional<Dataset> data, validation, test;
+  if (!data_spec.empty() && (o.training.epochs > 0 || !o.columns.empty())) {
+    TrainingData parts = load_training_data({data_spec, o.columns, o.test_data}, globals.seed);
+    data = std::move(parts.train);
     data->raw.reset();  // integer pixels are for quantized networks: halve the peak memory
+    validation = std::move(parts.validation);
+    test = std::move(parts.test);
+  } else if (!o.test_data.empty()) {
+    test = load_dataset(o.test_data, "test");
+  } else {
+    test = test_split_for(data_spec);
   }
-  std::optional<Dataset> test = !o.test_data.empty() ? std::optional<Dataset>(load_dataset(o.test_data, "test"))
-                                                     : test_split_for(data_spec);
   TrainingOptions topt = o.training;
   topt.epochs = std::max<long long>(1, o.training.epochs);  // a valid config also serves evaluation
   const TrainConfig config = make_config(topt, data ? *data : Dataset{}, globals.seed);
@@ -109,7 +117,7 @@ int run_prune(const PruneCliOptions& o, bool slimming, const Globals& globals) {
   Network result = pruned;
   if (o.training.epochs > 0) {
     text << "fine-tuning on " << data->name << " for " << o.training.epochs << " epochs\n";
-    result = run_training(pruned, *data, config, masks, o.training, globals, doc).network;
+    result = run_training(pruned, *data, config, masks, o.training, globals, doc, validation ? &*validation : nullptr).network;
     summary << "after fine-tuning:\n";
     doc["finetuned"] = {{"layers", layer_table(result, summary)},
                         {"hidden_neurons", hidden_neurons(result)},
@@ -130,6 +138,7 @@ int run_prune(const PruneCliOptions& o, bool slimming, const Globals& globals) {
   if (o.training.epochs > 0) {
     lineage["finetune"] = config_json(config);
     lineage["finetune_data"] = data_spec;
+    if (!o.columns.empty()) lineage["finetune_columns"] = o.columns;
   }
   model.provenance.training_config = lineage.dump();
   std::string dropped;

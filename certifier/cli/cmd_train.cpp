@@ -31,30 +31,6 @@ void check_output_path(const std::string& path) {
     throw InputError(path, "output", "expected a .nnc or .onnx file name");
 }
 
-// What the run trains, validates and tests on.
-struct TrainingData {
-  Dataset train;
-  std::optional<Dataset> validation, test;
-};
-
-TrainingData load_training_data(const TrainCliOptions& o, std::uint64_t seed) {
-  TrainingData d;
-  if (o.columns.empty()) {
-    d.train = load_dataset(o.data, "train");
-    d.test = o.test_data.empty() ? test_split_for(o.data) : std::optional<Dataset>(load_dataset(o.test_data, "test"));
-    return d;
-  }
-  const ColumnSpec spec = load_column_spec(o.columns);
-  DataSplit split = load_csv_split(o.data, spec, seed);
-  d.train = std::move(split.train);
-  if (split.validation.size() > 0) d.validation = std::move(split.validation);
-  if (split.test.size() > 0 && !o.test_data.empty())
-    throw InputError("--test-data", o.test_data, "expected no test data: the column spec " + o.columns + " has a test part");
-  if (split.test.size() > 0) d.test = std::move(split.test);
-  if (!o.test_data.empty()) d.test = load_csv_columns(o.test_data, spec);
-  return d;
-}
-
 // The trained network with its provenance (dataset, training config, seed).
 Model trained_model(const TrainCliOptions& o, const Network& net, const Dataset& data, const TrainConfig& config,
                     std::uint64_t seed) {
@@ -93,7 +69,7 @@ Command add_train(CLI::App& parent, const Globals& globals) {
   return {sub, [o, &globals] {
             check_output_path(o->output);
             const std::vector<std::size_t> widths = parse_architecture(o->arch);
-            TrainingData parts = load_training_data(*o, globals.seed);
+            TrainingData parts = load_training_data({o->data, o->columns, o->test_data}, globals.seed);
             Dataset& data = parts.train;
             data.raw.reset();  // integer pixels are for quantized networks: halve the peak memory
             const TrainConfig config = make_config(o->training, data, globals.seed);

@@ -2,6 +2,8 @@
 
 #include "certifier/cli/progress.hpp"
 #include "certifier/core/digest.hpp"
+#include "formats/column_spec.hpp"
+#include "formats/dataset.hpp"
 #include "certifier/core/error.hpp"
 
 #include <cmath>
@@ -181,6 +183,26 @@ std::string dataset_digest(const Dataset& data) {
 std::optional<Dataset> test_split_for(const std::string& spec) {
   if (spec == "fashion-mnist" || spec == "fashion-mnist-train") return load_dataset("fashion-mnist", "test");
   return std::nullopt;
+}
+
+TrainingData load_training_data(const DataSources& sources, std::uint64_t seed) {
+  TrainingData d;
+  if (sources.columns.empty()) {
+    d.train = load_dataset(sources.data, "train");
+    d.test = sources.test_data.empty() ? test_split_for(sources.data)
+                                       : std::optional<Dataset>(load_dataset(sources.test_data, "test"));
+    return d;
+  }
+  const ColumnSpec spec = load_column_spec(sources.columns);
+  DataSplit split = load_csv_split(sources.data, spec, seed);
+  d.train = std::move(split.train);
+  if (split.validation.size() > 0) d.validation = std::move(split.validation);
+  if (split.test.size() > 0 && !sources.test_data.empty())
+    throw InputError("--test-data", sources.test_data,
+                     "expected no test data: the column spec " + sources.columns + " has a test part");
+  if (split.test.size() > 0) d.test = std::move(split.test);
+  if (!sources.test_data.empty()) d.test = load_csv_columns(sources.test_data, spec);
+  return d;
 }
 
 }  // namespace nncert::cli

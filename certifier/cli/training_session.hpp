@@ -43,6 +43,22 @@ nlohmann::json evaluation_json(const Network& net, const Dataset& data, const Tr
 // SHA-256 over the SHA-256s of the stored features (doubles), labels (int32) and targets (doubles).
 std::string dataset_digest(const Dataset& data);
 
+// Where training data comes from: --data, an optional --columns spec for a CSV regression
+// dataset (its split gives validation and test parts), and an optional --test-data.
+struct DataSources {
+  std::string data, columns, test_data;
+};
+
+// What a run trains, validates and tests on.
+struct TrainingData {
+  Dataset train;
+  std::optional<Dataset> validation, test;
+};
+
+// Loads the sources (InputError on a bad file or a test part given twice); `seed` shuffles a
+// column spec's split.
+TrainingData load_training_data(const DataSources& sources, std::uint64_t seed);
+
 // The held-out test split for a --data spec when it names one ("fashion-mnist" -> its test
 // split), else nullopt.
 std::optional<Dataset> test_split_for(const std::string& spec);

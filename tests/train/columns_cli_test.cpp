@@ -86,6 +86,29 @@ TEST(ColumnsCli, TrainsValidatesAndTests) {
   EXPECT_NE(h.out.find("val_loss"), std::string::npos) << h.out;
 }
 
+// prune --columns: fine-tunes on the spec's train part with early stopping on its validation part,
+// keeps the pruned weights zero, and its test MSE is the one eval computes on the saved file.
+TEST(ColumnsCli, PruneFinetunesOnTheSpecsSplit) {
+  test::TempDir dir;
+  const std::string csv = write_csv(dir), spec = write_spec(dir, kSpec), net = (dir / "net.nnc").string(),
+                    out = (dir / "pruned.nnc").string();
+  ASSERT_EQ(test::run_nncert("train --arch 3:16:2 --data " + q(csv) + " --columns " + q(spec) +
+                             " --loss mse --epochs 30 --batch 10 --lr 0.01 --threads 1 --seed 2 -o " + q(net))
+                .exit_code,
+            0);
+  const auto r = test::run_nncert("prune weights " + q(net) + " --sparsity 0.5 --data " + q(csv) + " --columns " +
+                                  q(spec) + " --loss mse --finetune 20 --batch 10 --lr 0.01 --patience 3 --threads 1 -o " +
+                                  q(out) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  ASSERT_TRUE(doc["history"][0].contains("val_loss")) << "early stopping saw no validation part";
+  EXPECT_EQ(doc["finetuned"]["test"]["samples"], 40);
+  EXPECT_LE(doc["finetuned"]["nonzero_weights"].get<double>(), 0.5 * (3 * 16 + 16 * 2) + 1);
+  const auto e = test::run_nncert("eval " + q(out) + " --data " + q(csv) + " --columns " + q(spec) + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NEAR(json::parse(e.out)["result"]["mse"].get<double>(), doc["finetuned"]["test"]["mse"].get<double>(), 1e-12);
+}
+
 TEST(ColumnsCli, BadInputIsExitTwo) {
   test::TempDir dir;
   const std::string csv = write_csv(dir, 50), out = (dir / "z.nnc").string();
