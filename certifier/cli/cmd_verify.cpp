@@ -12,6 +12,8 @@
 #include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "certifier/verify/counterexample_search.hpp"
+#include "certifier/verify/linear_property.hpp"
 #include "certifier/verify/verifier.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"
@@ -23,6 +25,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 namespace nncert::cli {
 
@@ -80,20 +83,88 @@ int exit_code(std::size_t falsified, std::size_t unknown) {
   return kOk;
 }
 
+void write_results(const std::string& path, const VerifyResult& r) {
+  if (path.empty()) return;
+  const VnnResult vr = r.verdict == Verdict::Verified    ? VnnResult::Unsat
+                       : r.verdict == Verdict::Falsified ? VnnResult::Sat
+                       : r.timed_out                     ? VnnResult::Timeout
+                                                         : VnnResult::Unknown;
+  write_file_atomic(path, format_vnn_result(vr, r.counterexample ? &r.counterexample->x : nullptr,
+                                            r.counterexample ? &r.counterexample->y : nullptr));
+}
+
+std::string vnnlib_property_name(const std::string& path) {
+  return "vnnlib:" + std::filesystem::path(path).filename().string();
+}
+
+void print_vector(std::ostream& text, const char* name, const Vector& v) {
+  text << "  " << name << " =";
+  for (Eigen::Index i = 0; i < v.size(); ++i) text << " " << std::setprecision(17) << v[i];
+  text << "\n";
+}
+
+// nncert's VNN-LIB superset (integer inputs, a second copy, atoms mixing inputs and outputs): the
+// complete search the repair loop certifies with (sampling and attack, then the MILP over the
+// copies with 0/1 inputs), asked for one counterexample.
+int run_linear_vnnlib(const VerifyCliOptions& o, const Globals& g, Model& m, const LinearProperty& lp) {
+  const Network& net = m.network;
+  const VerifyOptions vo = verify_options(o, g);
+  SearchOptions so;
+  so.max_counterexamples = 1;
+  so.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(vo.timeout_s));
+  so.backend = vo.milp_backend;
+  so.threads = vo.threads > 0 ? vo.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  so.seed = vo.seed;
+  const SearchResult sr = find_counterexamples(net, lp, so);
+  VerifyResult r;
+  r.verdict = sr.verdict;
+  r.method = "milp-search";
+  r.seconds = sr.seconds;
+  r.detail = sr.detail;
+  r.timed_out = sr.verdict == Verdict::Unknown && std::chrono::steady_clock::now() >= so.deadline;
+  if (!sr.counterexamples.empty() && lp.copies == 1) {
+    const Assignment& a = sr.counterexamples.front().point;
+    r.counterexample = Counterexample{a.x[0], a.y[0]};
+  }
+  write_results(o.results, r);
+  if (r.verdict == Verdict::Verified && is_nnc(o.model)) {
+    m.certificates.push_back(certificate(net, vnnlib_property_name(o.vnnlib), r, 0));
+    save_nnc(m, o.model);
+  }
+  std::ostringstream text;
+  text << "property: " << o.vnnlib << " (" << lp.copies << (lp.copies > 1 ? " copies, " : " copy, ") << lp.cases.size()
+       << " case(s))\n"
+       << "verdict: " << to_string(r.verdict) << " (" << r.method << ", " << std::setprecision(3) << r.seconds << " s, "
+       << sr.milp_solves << " MILP solves)\n";
+  if (!r.detail.empty()) text << "detail: " << r.detail << "\n";
+  nlohmann::json res = result_json(r);
+  res["milp_solves"] = sr.milp_solves;
+  if (!sr.counterexamples.empty()) {
+    const LinearCounterexample& c = sr.counterexamples.front();
+    text << "counterexample (replayed on the network, case " << c.case_index << "):\n";
+    nlohmann::json copies = nlohmann::json::array();
+    for (std::size_t k = 0; k < c.point.x.size(); ++k) {
+      print_vector(text, k == 0 ? "x" : "x'", c.point.x[k]);
+      print_vector(text, k == 0 ? "y" : "y'", c.point.y[k]);
+      copies.push_back({{"x", vec_json(c.point.x[k])}, {"y", vec_json(c.point.y[k])}});
+    }
+    res["counterexample"] = {{"case", c.case_index}, {"copies", copies}};
+  }
+  nlohmann::json doc{{"model", o.model}, {"property", o.vnnlib}, {"result", res}};
+  emit(g, doc, text.str());
+  return exit_code(r.verdict == Verdict::Falsified, r.verdict == Verdict::Unknown);
+}
+
 int run_vnnlib(const VerifyCliOptions& o, const Globals& g, Model& m) {
   const Network& net = m.network;
   const VnnlibSpec spec = load_vnnlib(o.vnnlib, net.input_size, output_size(net));
+  const LinearProperty lp = linear_property_from_vnnlib(spec, o.vnnlib);
+  if (!to_box_property(lp)) return run_linear_vnnlib(o, g, m, lp);
   const Property p = property_from_vnnlib(spec, o.vnnlib);
   const VerifyResult r = verify(net, p, verify_options(o, g));
-  if (!o.results.empty()) {
-    const VnnResult vr = r.verdict == Verdict::Verified    ? VnnResult::Unsat
-                         : r.verdict == Verdict::Falsified ? VnnResult::Sat
-                         : r.timed_out                     ? VnnResult::Timeout
-                                                           : VnnResult::Unknown;
-    write_file_atomic(o.results, format_vnn_result(vr, r.counterexample ? &r.counterexample->x : nullptr,
-                                                   r.counterexample ? &r.counterexample->y : nullptr));
-  }
-  const std::string prop_name = "vnnlib:" + std::filesystem::path(o.vnnlib).filename().string();
+  write_results(o.results, r);
+  const std::string prop_name = vnnlib_property_name(o.vnnlib);
   if (r.verdict == Verdict::Verified && is_nnc(o.model)) {
     m.certificates.push_back(certificate(net, prop_name, r, 0));
     save_nnc(m, o.model);
@@ -105,11 +176,9 @@ int run_vnnlib(const VerifyCliOptions& o, const Globals& g, Model& m) {
   text << ")\n";
   if (!r.detail.empty()) text << "detail: " << r.detail << "\n";
   if (r.counterexample) {
-    text << "counterexample (replayed on the network):\n  x =";
-    for (Eigen::Index i = 0; i < r.counterexample->x.size(); ++i) text << " " << std::setprecision(17) << r.counterexample->x[i];
-    text << "\n  y =";
-    for (Eigen::Index i = 0; i < r.counterexample->y.size(); ++i) text << " " << std::setprecision(17) << r.counterexample->y[i];
-    text << "\n";
+    text << "counterexample (replayed on the network):\n";
+    print_vector(text, "x", r.counterexample->x);
+    print_vector(text, "y", r.counterexample->y);
   }
   nlohmann::json doc{{"model", o.model}, {"property", o.vnnlib}, {"result", result_json(r)}};
   emit(g, doc, text.str());

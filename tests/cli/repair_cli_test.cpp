@@ -100,7 +100,54 @@ TEST(RepairCli, CertifiesOneAndTwoCopyPropertiesWithAnIntegerInput) {
         if (p.copies == 1 && x[0] > 0.2) continue;
         EXPECT_FALSE(violated_case(p, evaluate_copies(m.network, xs))) << prop << " at " << x.transpose();
       }
+    // `verify` takes the same superset and proves the certified network.
+    const auto v = test::run_nncert("verify " + test::q(out) + " --vnnlib " + test::q(dir / prop) + " --json");
+    ASSERT_EQ(v.exit_code, 0) << v.err << v.out;
+    EXPECT_EQ(json::parse(v.out)["result"]["verdict"], "verified");
   }
+}
+
+// `verify` on an unrepaired network and the superset properties: a falsified verdict carries a
+// counterexample (both copies) that replays on the network; a verified one agrees with a grid.
+TEST(RepairCli, VerifyTakesTheSupersetAndReplaysItsCounterexamples) {
+  test::TempDir dir;
+  write_task(dir);
+  const auto plain = dir / "plain.nnc";
+  ASSERT_EQ(test::run_nncert("train --arch 3:10:10:1 --data " + test::q(dir / "task.csv") + " --columns " +
+                             test::q(dir / "columns.toml") + " --loss mse --epochs 40 --batch 32 --lr 0.01 --seed 3 -o " +
+                             test::q(plain))
+                .exit_code,
+            0);
+  const Model m = load_model(plain.string());
+  std::size_t falsified = 0;
+  for (const std::string prop : {"cap.vnnlib", "gap.vnnlib"}) {
+    const LinearProperty p =
+        linear_property_from_vnnlib(load_vnnlib((dir / prop).string(), 3, 1), (dir / prop).string());
+    const auto v = test::run_nncert("verify " + test::q(plain) + " --vnnlib " + test::q(dir / prop) + " --json");
+    ASSERT_TRUE(v.exit_code == 0 || v.exit_code == 1) << v.err << v.out;
+    const json r = json::parse(v.out)["result"];
+    if (v.exit_code == 1) {
+      ++falsified;
+      ASSERT_EQ(r["verdict"], "falsified");
+      const json& copies = r["counterexample"]["copies"];
+      ASSERT_EQ(copies.size(), p.copies);
+      std::vector<Vector> xs;
+      for (const json& c : copies) {
+        const auto x = c["x"].get<std::vector<double>>();
+        xs.push_back(Eigen::Map<const Vector>(x.data(), static_cast<Eigen::Index>(x.size())));
+      }
+      EXPECT_TRUE(violated_case(p, evaluate_copies(m.network, xs))) << prop << ": the counterexample does not replay";
+    } else {
+      for (int i = 0; i <= 20; ++i)
+        for (int j = 0; j <= 20; ++j) {
+          std::vector<Vector> xs{Vector{{i / 20.0, j / 20.0, 1.0}}};
+          if (p.copies == 2) xs.push_back(Vector{{xs[0][0], xs[0][1], 0.0}});
+          if (p.copies == 1 && xs[0][0] > 0.2) continue;
+          EXPECT_FALSE(violated_case(p, evaluate_copies(m.network, xs))) << prop << " verified, but fails on the grid";
+        }
+    }
+  }
+  EXPECT_GT(falsified, 0u) << "the network trained on the data alone should break the cap (the data reach 0.7)";
 }
 
 TEST(RepairCli, RepairsAGivenNetworkWithoutItsData) {
