@@ -354,6 +354,90 @@ bool proved_relaxed(const Network& net, const ReluChain& chain, const Property& 
   return bab(net, chain, relaxed, ci, 0, bo).status == BabStatus::Verified;
 }
 
+// Case `ci` of a one-copy property with integer inputs, decided by splitting the integer inputs
+// (branch and bound over input parts). Each part goes to BaB on its relaxation (the part's integer
+// inputs that are not yet fixed range over their real interval): a proof proves the part; a
+// relaxed counterexample names the integer input to split next (the most fractional), and once
+// every integer input of a part is fixed the relaxation is exact, so BaB's counterexample replays
+// and its undecided parts go to the MILP with bounds tightened for that part. Fixing the integer
+// inputs shrinks the box that every bound is computed over: parts the whole-box MILP cannot
+// decide in hours are often DeepPoly-easy.
+struct SplitContext {
+  const Network& net;
+  const ReluChain& chain;
+  const LinearProperty& p;
+  const Property& relaxed;  // to_box_property(p, true)
+  std::size_t ci;
+  const SearchOptions& o;
+};
+
+// The unfixed integer input to split: the most fractional coordinate of a relaxed counterexample,
+// else the one whose first-layer weights times width move the pre-activations most.
+std::optional<Eigen::Index> split_dimension(const SplitContext& s, const Box& part, const Counterexample* relaxed_cex) {
+  std::optional<Eigen::Index> best;
+  double best_score = -1;
+  const Matrix& W = s.chain.layers.front().W;
+  for (std::size_t i = 0; i < s.p.num_inputs; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    if (!s.p.integer[0][i] || part.hi[ii] - part.lo[ii] < 0.5) continue;
+    const double frac = relaxed_cex ? std::abs(relaxed_cex->x[ii] - std::round(relaxed_cex->x[ii])) : 0;
+    const double score = 1e6 * frac + W.col(ii).cwiseAbs().sum() * (part.hi[ii] - part.lo[ii]);
+    if (score > best_score) best_score = score, best = ii;
+  }
+  return best;
+}
+
+CaseOutcome split_case(const SplitContext& s, BoundsCache& bounds, Collector& out, SearchResult& stats) {
+  CaseOutcome r;
+  std::vector<Box> parts{s.p.cases[s.ci].box[0]}, exact_leaves;
+  std::size_t proved_parts = 0;
+  while (!parts.empty()) {
+    if (seconds_left(s.o.deadline) <= 0 || out.full()) return r;
+    const Box part = std::move(parts.back());
+    parts.pop_back();
+    const auto dim = split_dimension(s, part, nullptr);
+    Property sub = s.relaxed;
+    sub.cases[s.ci].box = part;
+    BabOptions bo;
+    bo.deadline = std::min(s.o.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                            std::chrono::duration<double>(dim ? 0.2 : 2.0)));
+    bo.threads = s.o.threads;
+    const BabResult b = bab(s.net, s.chain, sub, s.ci, 0, bo);
+    if (b.status == BabStatus::Verified) {
+      ++proved_parts;
+      continue;
+    }
+    if (b.counterexample && out.offer({b.counterexample->x})) return r;  // exact (or lucky): replayed
+    const auto d = split_dimension(s, part, b.counterexample ? &*b.counterexample : nullptr);
+    if (!d) {
+      exact_leaves.push_back(part);
+      continue;
+    }
+    Box low = part, high = part;
+    const double cut = std::floor((part.lo[*d] + part.hi[*d]) / 2);
+    low.hi[*d] = cut;
+    high.lo[*d] = cut + 1;
+    parts.push_back(std::move(high));
+    parts.push_back(std::move(low));
+  }
+  // The MILP on each undecided part with every integer input fixed, bounds tightened for it.
+  for (const Box& leaf : exact_leaves) {
+    LinearProperty one = s.p;
+    one.cases = {s.p.cases[s.ci]};
+    one.cases[0].box[0] = leaf;
+    const CaseOutcome m = milp_case(s.chain, one, 0, s.o, bounds, out, stats);
+    if (!m.proved) {
+      r.detail = "integer split: " + std::to_string(proved_parts) + " parts proved by BaB, a fixed part left to the MILP: " + m.detail;
+      return r;
+    }
+  }
+  r.proved = true;
+  std::ostringstream d;
+  d << "integer inputs split: " << proved_parts << " parts proved by BaB, " << exact_leaves.size() << " by MILP";
+  r.detail = d.str();
+  return r;
+}
+
 }  // namespace
 
 SearchResult find_counterexamples(const Network& net, const LinearProperty& p, const SearchOptions& o) {
@@ -380,7 +464,13 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
       ++by_bab;
       continue;
     }
-    const CaseOutcome c = milp_case(chain, p, ci, o, bounds, out, res);
+    // With no counterexample known the case is probably safe: a proof is wanted, and splitting
+    // the integer inputs finds one where the whole-box MILP stalls. Once counterexamples are
+    // known, the MILP with exclusion cuts collects more of them faster.
+    const bool split = relaxed && p.any_integer() && out.found.empty() && o.split_integers;
+    CaseOutcome c = split ? split_case({net, chain, p, *relaxed, ci, o}, bounds, out, res)
+                          : milp_case(chain, p, ci, o, bounds, out, res);
+    if (split && !out.found.empty() && !out.full()) c = milp_case(chain, p, ci, o, bounds, out, res);
     all_proved = all_proved && c.proved;
     by_deeppoly += c.by_deeppoly;
     if (!c.by_deeppoly) last_milp = c.detail;

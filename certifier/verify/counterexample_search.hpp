@@ -31,6 +31,9 @@ struct SearchOptions {
   // Per case, before its MILP while no counterexample is known: branch and bound on the property
   // with integer inputs relaxed (a proof of it is a proof; 0 = straight to the MILP).
   double relaxed_bab_seconds = 1;
+  // One-copy properties with integer inputs, no counterexample known: decide each case by
+  // splitting its integer inputs, BaB on the parts, the MILP on parts with all of them fixed.
+  bool split_integers = true;
 };
 
 struct SearchResult {

@@ -210,6 +210,55 @@ TEST(CounterexampleSearch, IntegerInputsTakeOnlyIntegersAndGiveDistinctPatterns)
   EXPECT_GT(patterns.size(), 1u) << "no-good cuts should give more than one 0/1 pattern";
 }
 
+// Splitting the integer inputs (BaB on the parts, exact once all are fixed) and the whole-box
+// MILP decide the same properties, and both agree with enumerating every 0/1 pattern on a grid.
+TEST(CounterexampleSearch, IntegerSplitAgreesWithTheMilpAndEnumeration) {
+  std::size_t proved_by_split = 0, falsified = 0;
+  for (std::uint64_t seed = 0; seed < 12; ++seed) {
+    const Network net = tiny_net(100 + seed, 5, 1);  // X_0 continuous in [-1, 1], X_1..X_4 binary
+    std::string text = box_decl("X_", 1);
+    for (int i = 1; i <= 4; ++i) {
+      const std::string v = "X_" + std::to_string(i);
+      text += "(declare-const " + v + " Int) (assert (<= 0 " + v + ")) (assert (<= " + v + " 1))\n";
+    }
+    const int steps = 400;
+    const double slack = lipschitz(to_relu_chain(net)) / steps;
+    double hi = -1e300;
+    for (int pattern = 0; pattern < 16; ++pattern)
+      for (int i = 0; i <= steps; ++i) {
+        Vector x(5);
+        x << -1 + i * 2.0 / steps, pattern & 1, (pattern >> 1) & 1, (pattern >> 2) & 1, (pattern >> 3) & 1;
+        hi = std::max(hi, evaluate(net, x)[0]);
+      }
+    // Above the maximum by more than the grid can miss (holds), or below it (fails).
+    const double t = seed % 2 ? hi + slack + 0.01 : hi - 0.05;
+    const LinearProperty p = parse(text + "(declare-const Y_0 Real) (assert (>= Y_0 " + std::to_string(t) + "))", 5, 1);
+    for (bool split : {true, false}) {
+      SearchOptions so;
+      so.max_counterexamples = 3;
+      so.attack = false;
+      so.relaxed_bab_seconds = 0;  // straight to the case's complete check
+      so.split_integers = split;
+      so.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      const SearchResult r = find_counterexamples(net, p, so);
+      const std::string what = "seed " + std::to_string(seed) + (split ? " split" : " milp") + ": " + r.detail;
+      if (seed % 2) {
+        EXPECT_NE(r.verdict, Verdict::Falsified) << what;
+        proved_by_split += split && r.verdict == Verdict::Verified && r.detail.find("split") != std::string::npos;
+      } else {
+        EXPECT_NE(r.verdict, Verdict::Verified) << what;
+        falsified += r.verdict == Verdict::Falsified;
+      }
+      for (const LinearCounterexample& c : r.counterexamples) {
+        for (int i = 1; i <= 4; ++i) EXPECT_TRUE(c.point.x[0][i] == 0.0 || c.point.x[0][i] == 1.0) << what;
+        EXPECT_TRUE(violated_case(p, evaluate_copies(net, c.point.x))) << what;
+      }
+    }
+  }
+  EXPECT_GT(proved_by_split, 0u) << "no property was proved by the integer split";
+  EXPECT_GT(falsified, 0u);
+}
+
 TEST(CounterexampleSearch, ChecksDimensions) {
   const Network net = tiny_net(3, 2, 2);
   const LinearProperty p = parse(box_decl("X_", 3) + "(declare-const Y_0 Real) (assert (>= Y_0 0))", 3, 1);
