@@ -34,6 +34,8 @@ struct SearchOptions {
   // One-copy properties with integer inputs, no counterexample known: decide each case by
   // splitting its integer inputs, BaB on the parts, the MILP on parts with all of them fixed.
   bool split_integers = true;
+  // Two-copy cases linked by one output atom only: decided as two one-copy properties.
+  bool separate_copies = true;
 };
 
 struct SearchResult {
