@@ -116,6 +116,16 @@ std::string box_decl(const std::string& x, int n) {
   return s;
 }
 
+// x<from> .. x<to> declared Int in {0, 1}.
+std::string binary_decl(const std::string& x, int from, int to) {
+  std::string s;
+  for (int i = from; i <= to; ++i) {
+    const std::string v = x + std::to_string(i);
+    s += "(declare-const " + v + " Int) (assert (<= 0 " + v + ")) (assert (<= " + v + " 1))\n";
+  }
+  return s;
+}
+
 void expect_consistent(const Network& net, const LinearProperty& p, const GridOracle& o, const std::string& what) {
   for (bool attack : {true, false}) {
     SearchOptions so;
@@ -178,11 +188,7 @@ TEST(CounterexampleSearch, MatchesAGridOracleOnTwoCopies) {
 TEST(CounterexampleSearch, IntegerInputsTakeOnlyIntegersAndGiveDistinctPatterns) {
   // Input 0 continuous in [-1, 1], inputs 1..3 binary: the oracle enumerates the 8 patterns.
   const Network net = tiny_net(40, 4, 1);
-  std::string text = box_decl("X_", 1);
-  for (int i = 1; i <= 3; ++i) {
-    const std::string v = "X_" + std::to_string(i);
-    text += "(declare-const " + v + " Int) (assert (<= 0 " + v + ")) (assert (<= " + v + " 1))\n";
-  }
+  const std::string text = box_decl("X_", 1) + binary_decl("X_", 1, 3);
   double hi = -1e300;
   for (int pattern = 0; pattern < 8; ++pattern)
     for (int i = 0; i <= 400; ++i) {
@@ -216,11 +222,7 @@ TEST(CounterexampleSearch, IntegerSplitAgreesWithTheMilpAndEnumeration) {
   std::size_t proved_by_split = 0, falsified = 0;
   for (std::uint64_t seed = 0; seed < 12; ++seed) {
     const Network net = tiny_net(100 + seed, 5, 1);  // X_0 continuous in [-1, 1], X_1..X_4 binary
-    std::string text = box_decl("X_", 1);
-    for (int i = 1; i <= 4; ++i) {
-      const std::string v = "X_" + std::to_string(i);
-      text += "(declare-const " + v + " Int) (assert (<= 0 " + v + ")) (assert (<= " + v + " 1))\n";
-    }
+    const std::string text = box_decl("X_", 1) + binary_decl("X_", 1, 4);
     const int steps = 400;
     const double slack = lipschitz(to_relu_chain(net)) / steps;
     double hi = -1e300;
@@ -267,13 +269,7 @@ TEST(CounterexampleSearch, SeparatedCopiesAgreeWithTheTwoCopyMilpAndEnumeration)
   for (std::uint64_t seed = 0; seed < 10; ++seed) {
     const Network net = tiny_net(200 + seed, 3, 1);  // X_0 continuous in [-1, 1], X_1, X_2 binary
     std::string text;
-    for (const std::string x : {"X_", "Xp_"}) {
-      text += box_decl(x, 1);
-      for (int i = 1; i <= 2; ++i) {
-        const std::string v = x + std::to_string(i);
-        text += "(declare-const " + v + " Int) (assert (<= 0 " + v + ")) (assert (<= " + v + " 1))\n";
-      }
-    }
+    for (const std::string x : {"X_", "Xp_"}) text += box_decl(x, 1) + binary_decl(x, 1, 2);
     const int steps = 400;
     const double slack = 2 * lipschitz(to_relu_chain(net)) / steps;
     double hi = -1e300, lo = 1e300;
