@@ -355,13 +355,12 @@ bool proved_relaxed(const Network& net, const ReluChain& chain, const Property& 
 }
 
 // Case `ci` of a one-copy property with integer inputs, decided by splitting the integer inputs
-// (branch and bound over input parts). Each part goes to BaB on its relaxation (the part's integer
-// inputs that are not yet fixed range over their real interval): a proof proves the part; a
-// relaxed counterexample names the integer input to split next (the most fractional), and once
-// every integer input of a part is fixed the relaxation is exact, so BaB's counterexample replays
-// and its undecided parts go to the MILP with bounds tightened for that part. Fixing the integer
-// inputs shrinks the box that every bound is computed over: parts the whole-box MILP cannot
-// decide in hours are often DeepPoly-easy.
+// (branch and bound over input parts) once the whole-box MILP has had its share of the time.
+// Each part goes to a short BaB on its relaxation (the part's integer inputs not yet fixed range
+// over their real interval): a proof proves the part; a relaxed counterexample names the integer
+// input to split next (the most fractional). A part with every integer input fixed goes to the
+// MILP at once, with bounds tightened for that part: fixing the integer inputs shrinks the box
+// every big-M is computed over.
 struct SplitContext {
   const Network& net;
   const ReluChain& chain;
@@ -387,30 +386,42 @@ std::optional<Eigen::Index> split_dimension(const SplitContext& s, const Box& pa
   return best;
 }
 
+// The part with every integer input fixed, decided by the MILP.
+CaseOutcome fixed_part_milp(const SplitContext& s, const Box& part, BoundsCache& bounds, Collector& out,
+                            SearchResult& stats) {
+  LinearProperty one = s.p;
+  one.cases = {s.p.cases[s.ci]};
+  one.cases[0].box[0] = part;
+  return milp_case(s.chain, one, 0, s.o, bounds, out, stats);
+}
+
 CaseOutcome split_case(const SplitContext& s, BoundsCache& bounds, Collector& out, SearchResult& stats) {
   CaseOutcome r;
-  std::vector<Box> parts{s.p.cases[s.ci].box[0]}, exact_leaves;
-  std::size_t proved_parts = 0;
+  std::vector<Box> parts{s.p.cases[s.ci].box[0]};
+  std::size_t by_bab = 0, by_milp = 0;
   while (!parts.empty()) {
     if (seconds_left(s.o.deadline) <= 0 || out.full()) return r;
     const Box part = std::move(parts.back());
     parts.pop_back();
-    const auto dim = split_dimension(s, part, nullptr);
     Property sub = s.relaxed;
     sub.cases[s.ci].box = part;
     BabOptions bo;
-    bo.deadline = std::min(s.o.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                            std::chrono::duration<double>(dim ? 0.2 : 2.0)));
+    bo.deadline = std::min(s.o.deadline, Clock::now() + std::chrono::milliseconds(50));
     bo.threads = s.o.threads;
     const BabResult b = bab(s.net, s.chain, sub, s.ci, 0, bo);
     if (b.status == BabStatus::Verified) {
-      ++proved_parts;
+      ++by_bab;
       continue;
     }
     if (b.counterexample && out.offer({b.counterexample->x})) return r;  // exact (or lucky): replayed
     const auto d = split_dimension(s, part, b.counterexample ? &*b.counterexample : nullptr);
     if (!d) {
-      exact_leaves.push_back(part);
+      const CaseOutcome m = fixed_part_milp(s, part, bounds, out, stats);
+      if (!m.proved) {
+        r.detail = "integer split, a part with every integer input fixed: " + m.detail;
+        return r;
+      }
+      ++by_milp;
       continue;
     }
     Box low = part, high = part;
@@ -420,20 +431,9 @@ CaseOutcome split_case(const SplitContext& s, BoundsCache& bounds, Collector& ou
     parts.push_back(std::move(high));
     parts.push_back(std::move(low));
   }
-  // The MILP on each undecided part with every integer input fixed, bounds tightened for it.
-  for (const Box& leaf : exact_leaves) {
-    LinearProperty one = s.p;
-    one.cases = {s.p.cases[s.ci]};
-    one.cases[0].box[0] = leaf;
-    const CaseOutcome m = milp_case(s.chain, one, 0, s.o, bounds, out, stats);
-    if (!m.proved) {
-      r.detail = "integer split: " + std::to_string(proved_parts) + " parts proved by BaB, a fixed part left to the MILP: " + m.detail;
-      return r;
-    }
-  }
   r.proved = true;
   std::ostringstream d;
-  d << "integer inputs split: " << proved_parts << " parts proved by BaB, " << exact_leaves.size() << " by MILP";
+  d << "integer inputs split: " << by_bab << " parts proved by BaB, " << by_milp << " by MILP";
   r.detail = d.str();
   return r;
 }
@@ -549,6 +549,12 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
     // With no counterexample known the case is probably safe: a proof is wanted, and splitting
     // the integer inputs finds one where the whole-box MILP stalls. Once counterexamples are
     // known, the MILP with exclusion cuts collects more of them faster.
+    // With no counterexample known the case is probably safe and a proof is wanted: when the
+    // whole-box MILP stalls, splitting the integer inputs may find one.
+    const bool split = relaxed && p.any_integer() && out.found.empty() && o.whole_box_share < 1;
+    SearchOptions whole_box = o;
+    if (split) whole_box.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                       std::chrono::duration<double>(o.whole_box_share * seconds_left(o.deadline)));
     if (const auto sc = separable(p, p.cases[ci]); sc && out.found.empty() && o.separate_copies) {
       const CaseOutcome c = separable_case(net, p, ci, *sc, o, rng, out);
       if (c.proved) {
@@ -556,10 +562,11 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
         continue;
       }
     }
-    const bool split = relaxed && p.any_integer() && out.found.empty() && o.split_integers;
-    CaseOutcome c = split ? split_case({net, chain, p, *relaxed, ci, o}, bounds, out, res)
-                          : milp_case(chain, p, ci, o, bounds, out, res);
-    if (split && !out.found.empty() && !out.full()) c = milp_case(chain, p, ci, o, bounds, out, res);
+    CaseOutcome c = milp_case(chain, p, ci, whole_box, bounds, out, res);
+    if (split && !c.proved && out.found.empty()) {
+      c = split_case({net, chain, p, *relaxed, ci, o}, bounds, out, res);
+      if (!out.found.empty() && !out.full()) c = milp_case(chain, p, ci, o, bounds, out, res);  // more, with cuts
+    }
     all_proved = all_proved && c.proved;
     by_deeppoly += c.by_deeppoly;
     if (!c.by_deeppoly) last_milp = c.detail;

@@ -31,9 +31,10 @@ struct SearchOptions {
   // Per case, before its MILP while no counterexample is known: branch and bound on the property
   // with integer inputs relaxed (a proof of it is a proof; 0 = straight to the MILP).
   double relaxed_bab_seconds = 1;
-  // One-copy properties with integer inputs, no counterexample known: decide each case by
-  // splitting its integer inputs, BaB on the parts, the MILP on parts with all of them fixed.
-  bool split_integers = true;
+  // One-copy properties with integer inputs, no counterexample known: the share of the remaining
+  // time the whole-box MILP gets per case before the case is split on its integer inputs (BaB on
+  // the parts, the MILP on parts with all of them fixed); 1 = never split.
+  double whole_box_share = 0.5;
   // Two-copy cases linked by one output atom only: decided as two one-copy properties.
   bool separate_copies = true;
 };

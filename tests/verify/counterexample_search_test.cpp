@@ -240,7 +240,7 @@ TEST(CounterexampleSearch, IntegerSplitAgreesWithTheMilpAndEnumeration) {
       so.max_counterexamples = 3;
       so.attack = false;
       so.relaxed_bab_seconds = 0;  // straight to the case's complete check
-      so.split_integers = split;
+      so.whole_box_share = split ? 0 : 1;
       so.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       const SearchResult r = find_counterexamples(net, p, so);
       const std::string what = "seed " + std::to_string(seed) + (split ? " split" : " milp") + ": " + r.detail;
