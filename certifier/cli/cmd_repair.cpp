@@ -4,7 +4,7 @@
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/command.hpp"
 #include "certifier/cli/robust_spec.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/cli/training_session.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"

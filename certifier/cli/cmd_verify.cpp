@@ -9,7 +9,7 @@
 #include "certifier/cli/cmd_verify_qnn.hpp"
 #include "certifier/cli/progress.hpp"
 #include "certifier/cli/robust_spec.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/verifier.hpp"

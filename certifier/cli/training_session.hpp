@@ -40,9 +40,6 @@ nlohmann::json config_json(const TrainConfig& config);
 nlohmann::json evaluation_json(const Network& net, const Dataset& data, const TrainConfig& config,
                                const std::string& what, std::ostream& text);
 
-// SHA-256 over the SHA-256s of the stored features (doubles), labels (int32) and targets (doubles).
-std::string dataset_digest(const Dataset& data);
-
 // The held-out test split for a --data spec when it names one ("fashion-mnist" -> its test
 // split), else nullopt.
 std::optional<Dataset> test_split_for(const std::string& spec);

@@ -1,4 +1,4 @@
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 
 #include "certifier/core/error.hpp"
 #include "formats/column_spec.hpp"
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <string_view>
 
-namespace nncert::cli {
+namespace nncert {
 
 std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec) {
   auto number = [&](std::string_view s) {
@@ -33,18 +33,23 @@ Dataset column_spec_test_part(const std::string& csv, const std::string& columns
 
 }  // namespace
 
+SampleSelection select_range(Dataset data, const std::string& samples) {
+  SampleSelection s{std::move(data), 0};
+  if (samples.empty()) return s;
+  const auto [a, b] = parse_sample_range(samples);
+  if (b >= s.data.size())
+    throw InputError("--samples", "'" + samples + "'",
+                     "sample " + std::to_string(b) + " is out of range: " + s.data.name + " has " +
+                         std::to_string(s.data.size()) + " samples");
+  s.data = subset(s.data, a, b);
+  s.first = a;
+  return s;
+}
+
 SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs,
                                const std::string& columns, std::uint64_t seed) {
-  SampleSelection s{columns.empty() ? load_dataset(data_spec, "test") : column_spec_test_part(data_spec, columns, seed), 0};
-  if (!samples.empty()) {
-    const auto [a, b] = parse_sample_range(samples);
-    if (b >= s.data.size())
-      throw InputError("--samples", "'" + samples + "'",
-                       "sample " + std::to_string(b) + " is out of range: " + s.data.name + " has " +
-                           std::to_string(s.data.size()) + " samples");
-    s.data = subset(s.data, a, b);
-    s.first = a;
-  }
+  SampleSelection s = select_range(
+      columns.empty() ? load_dataset(data_spec, "test") : column_spec_test_part(data_spec, columns, seed), samples);
   if (s.data.features() != inputs)
     throw InputError(s.data.name, "features",
                      "has " + std::to_string(s.data.features()) + " features, the model expects " + std::to_string(inputs));
@@ -59,4 +64,4 @@ void require_on_input_grid(const QNetwork& net, const Dataset& data, std::size_t
                        "value " + std::to_string(x[k]) + " is off the input grid " + to_string(net.cx));
 }
 
-}  // namespace nncert::cli
+}  // namespace nncert

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-namespace nncert::cli {
+namespace nncert {
 
 // "A:B" (inclusive, as papers say "images 0-99") or "A" (one sample); InputError otherwise.
 std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec);
@@ -18,6 +18,9 @@ struct SampleSelection {
   Dataset data;           // only the selected samples
   std::size_t first = 0;  // dataset index of data's sample 0
 };
+
+// `data` restricted to `samples` ("A:B"; all when empty); InputError when out of range.
+SampleSelection select_range(Dataset data, const std::string& samples);
 
 // The test split of `data_spec` restricted to `samples` (all when empty), its width checked
 // against the model's `inputs`. With a column spec (`columns`, a TOML file) the CSV is read by
@@ -29,4 +32,4 @@ SampleSelection select_samples(const std::string& data_spec, const std::string& 
 // the exact verifiers reason about grid points only.
 void require_on_input_grid(const QNetwork& net, const Dataset& data, std::size_t i, std::size_t id);
 
-}  // namespace nncert::cli
+}  // namespace nncert
