@@ -23,6 +23,21 @@ std::pair<std::size_t, std::size_t> parse_sample_range(const std::string& spec) 
   return {a, b};
 }
 
+Shard parse_shard(const std::string& spec) {
+  if (spec.empty()) return {};
+  const auto bad = [&] { return InputError("--shard", "'" + spec + "'", "expected K/N with integers 1 <= K <= N"); };
+  const auto slash = spec.find('/');
+  if (slash == std::string::npos) throw bad();
+  std::size_t k = 0, n = 0;
+  const std::string_view a = std::string_view(spec).substr(0, slash), b = std::string_view(spec).substr(slash + 1);
+  const auto ra = std::from_chars(a.data(), a.data() + a.size(), k);
+  const auto rb = std::from_chars(b.data(), b.data() + b.size(), n);
+  if (a.empty() || b.empty() || ra.ec != std::errc() || rb.ec != std::errc() || ra.ptr != a.data() + a.size() ||
+      rb.ptr != b.data() + b.size() || k < 1 || k > n)
+    throw bad();
+  return {k - 1, n};
+}
+
 namespace {
 
 Dataset column_spec_test_part(const std::string& csv, const std::string& columns, std::uint64_t seed) {

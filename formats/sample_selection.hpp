@@ -28,6 +28,17 @@ SampleSelection select_range(Dataset data, const std::string& samples);
 SampleSelection select_samples(const std::string& data_spec, const std::string& samples, std::size_t inputs,
                                const std::string& columns = "", std::uint64_t seed = 0);
 
+// `--shard K/N`: the K-th of N disjoint parts of a batch (1 <= K <= N). Item i belongs to part
+// i mod N (round robin over dataset indices or instance numbers, so the parts are deterministic,
+// disjoint, cover everything and stay balanced when item costs drift along the list).
+struct Shard {
+  std::size_t index = 0, count = 1;  // K - 1, N
+  bool contains(std::size_t item) const { return item % count == index; }
+  std::string spec() const { return std::to_string(index + 1) + "/" + std::to_string(count); }
+};
+// "" = the whole batch (1/1); InputError unless K/N with integers 1 <= K <= N.
+Shard parse_shard(const std::string& spec);
+
 // InputError unless raw sample `i` of `data` (dataset index `id`) lies on the QNN's input grid:
 // the exact verifiers reason about grid points only.
 void require_on_input_grid(const QNetwork& net, const Dataset& data, std::size_t i, std::size_t id);

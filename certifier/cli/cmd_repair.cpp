@@ -13,6 +13,7 @@
 #include "certifier/verify/qnn_counterexample_search.hpp"
 #include "certifier/train/architecture.hpp"
 #include "formats/atomic_file.hpp"
+#include "formats/dataset_digest.hpp"
 #include "formats/column_spec.hpp"
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"

@@ -68,9 +68,11 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   std::ostringstream text, results;
   const QRobustness question{norm, radius, rq.delta, vo, qnn_method(vo)};
   const std::string& method = question.method;
+  const Shard shard = parse_shard(rq.shard);
   ProgressBar bar("verify", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::size_t id = first + i;
+    if (!shard.contains(id)) continue;
     require_on_input_grid(net, data, i, id);
     const auto x = data.raw_sample(i);
     nlohmann::json s{{"sample", id}};
@@ -129,6 +131,7 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
                      {"method", method},      {"tasks", times.size()}, {"verified", robust},   {"falsified", falsified},
                      {"unknown", unknown},    {"misclassified", misclassified}, {"seconds", total},
                      {"median_seconds", median}, {"samples", per_sample}};
+  if (shard.count > 1) doc["shard"] = shard.spec();
   emit(g, doc, text.str());
   if (falsified) return kFalsified;
   if (unknown) return kUnknown;

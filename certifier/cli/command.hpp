@@ -38,6 +38,7 @@ Command add_abstract(CLI::App& parent, const Globals& globals);
 Command add_repair(CLI::App& parent, const Globals& globals);
 Command add_certify(CLI::App& parent, const Globals& globals);
 Command add_check(CLI::App& parent, const Globals& globals);
+Command add_merge(CLI::App& parent, const Globals& globals);
 
 // Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
 void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);

@@ -117,13 +117,13 @@ class Reader {
     for (const auto& [key, node] : t) {
       const std::string k(key.str());
       if (k == "kind") continue;
-      if (k == "name") {
-        s.name = value(node, Type::String, "the stage name").get<std::string>();
+      if (k == "id") {
+        s.name = value(node, Type::String, "the stage id").get<std::string>();
         continue;
       }
       const auto declared = std::find_if(schema->keys.begin(), schema->keys.end(), [&](const Key& d) { return k == d.name; });
       if (declared == schema->keys.end()) {
-        std::string list = "kind, name";
+        std::string list = "kind, id";
         for (const Key& d : schema->keys) list += std::string(", ") + d.name;
         fail(key.source(), "unknown key \"" + k + "\" in a " + schema->name + " stage (expected one of: " + list + ")");
       }
@@ -143,7 +143,7 @@ class Reader {
     std::map<std::string, int> names;
     for (std::size_t i = 0; i < p.stages.size(); ++i) {
       const StageSpec& s = p.stages[i];
-      if (++names[s.name] > 1) fail(where[i], "a second stage named \"" + s.name + "\" (give it name = \"...\")");
+      if (++names[s.name] > 1) fail(where[i], "a second stage named \"" + s.name + "\" (give it id = \"...\")");
       const bool first = i == 0;
       switch (s.kind) {
         case StageKind::Train:
@@ -167,7 +167,7 @@ class Reader {
           break;
       }
     }
-    if (!trained) fail(toml::source_region{}, "expected at least a train stage ([[stage]] kind = \"train\")");
+    if (!trained) throw InputError(path_, "[[stage]]", "expected at least a train stage ([[stage]] kind = \"train\")");
   }
 
   PipelineSpec read(const toml::table& root) const {

@@ -16,7 +16,7 @@ std::string to_string(StageKind k);
 
 struct StageSpec {
   StageKind kind = StageKind::Train;
-  std::string name;         // "train", or the [[stage]] name key when one kind appears twice
+  std::string name;         // the kind ("train"), or the [[stage]]'s id key when one kind appears twice
   nlohmann::json settings;  // every declared key, defaults filled in (object, sorted keys)
 };
 

@@ -68,7 +68,8 @@ std::string time_bars(const std::string& id, const Json& samples) {
   s << "<svg id=\"" << id << "\" class=\"plot times\" xmlns=\"http://www.w3.org/2000/svg\" width=\""
     << left + static_cast<int>(n) * bar + 20 << "\" height=\"" << height + 40 << "\" role=\"img\">"
     << "<line x1=\"" << left << "\" y1=\"10\" x2=\"" << left << "\" y2=\"" << height + 10 << "\" stroke=\"#555\"/>"
-    << "<text x=\"4\" y=\"18\" font-size=\"10\">" << fixed(top, 3) << " s</text>"
+    << "<text x=\"4\" y=\"18\" font-size=\"10\">" << (top < 1 ? fixed(1000 * top, 1) + " ms" : fixed(top, 2) + " s")
+    << "</text>"
     << "<text x=\"4\" y=\"" << height + 10 << "\" font-size=\"10\">0 s</text>";
   std::size_t k = 0;
   for (const Json& row : samples) {
@@ -123,7 +124,7 @@ std::string render_report(const Json& m) {
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nncert bundle: "
     << esc(p.at("name").get<std::string>()) << "</title><style>"
     << "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
-    << "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}code{font-size:12px}"
+    << "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}code{font-size:12px;word-break:break-all}"
     << ".plot{border:1px solid #eee;margin:0.5em 0}</style></head><body>\n";
   h << "<h1>Certified bundle: " << esc(p.at("name").get<std::string>()) << "</h1>\n<p>Made by "
     << esc(m.at("tool_version").get<std::string>()) << " from <code>" << esc(p.at("file").get<std::string>())

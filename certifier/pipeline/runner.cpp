@@ -45,13 +45,13 @@ namespace {
 
 constexpr const char* kRecordFile = "stage.json";
 
-std::string relative(const fs::path& p, const fs::path& bundle) { return fs::relative(p, bundle).generic_string(); }
+std::string bundle_path(const fs::path& p, const fs::path& bundle) { return fs::relative(p, bundle).generic_string(); }
 
 // Every regular file under `dir` except the stage record, bundle-relative, with its digest.
 std::map<std::string, std::string> digest_tree(const fs::path& dir, const fs::path& bundle) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().filename() != kRecordFile) out[relative(e.path(), bundle)] = file_digest(e.path());
+    if (e.is_regular_file() && e.path().filename() != kRecordFile) out[bundle_path(e.path(), bundle)] = file_digest(e.path());
   return out;
 }
 
@@ -81,7 +81,7 @@ struct Latest {
 
 std::map<std::string, std::string> stage_inputs(const Latest& latest, const fs::path& bundle) {
   std::map<std::string, std::string> in;
-  if (!latest.model.empty()) in[relative(latest.model, bundle)] = file_digest(latest.model);
+  if (!latest.model.empty()) in[bundle_path(latest.model, bundle)] = file_digest(latest.model);
   if (!latest.code.empty())
     for (const auto& [file, sha] : digest_tree(latest.code, bundle)) in[file] = sha;
   return in;
@@ -149,8 +149,8 @@ RunResult run_pipeline(const RunRequest& rq) {
         result.reason = out.reason;
         return result;
       }
-      if (!out.model.empty()) r.model = relative(out.model, bundle);
-      if (!out.code.empty()) r.code = relative(out.code, bundle);
+      if (!out.model.empty()) r.model = bundle_path(out.model, bundle);
+      if (!out.code.empty()) r.code = bundle_path(out.code, bundle);
       r.outputs = digest_tree(dir, bundle);
       write_file_atomic((dir / kRecordFile).string(), to_json(r).dump(2) + "\n");
     }

@@ -14,6 +14,7 @@
 #include "codegen/codegen.hpp"
 #include "conform/conformance.hpp"
 #include "formats/atomic_file.hpp"
+#include "formats/dataset_digest.hpp"
 #include "formats/model_file.hpp"
 #include "formats/sample_selection.hpp"
 
