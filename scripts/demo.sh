@@ -3,7 +3,8 @@
 # ONNX models and verify ACAS Xu properties; then train, prune and verify a small net, abstract it
 # (DeepAbstract) and verify through the abstraction, repair a regression net with CEGIS until a
 # property holds, quantize the small net, verify the fixed-point net
-# exactly, generate integer-only C++ and check it bit for bit on every installed target.
+# exactly, generate integer-only C++ and check it bit for bit on every installed target; finally
+# the same chain as one `nncert certify` pipeline into a bundle that `nncert check` re-validates.
 set -euo pipefail
 build=${1:-build}
 nncert="$build/nncert"
@@ -100,3 +101,10 @@ conform() { "$nncert" conform "$out/small_q8.nnc" --vectors 1000 --data fashion-
 conform --target all || { rc=$?; [ "$rc" -eq 2 ] || exit "$rc"
   echo "demo: some cross toolchains are missing (\`make deps-targets\`); conformance on the host only"
   conform --target host; }
+
+step "One pipeline from data to certified code: nncert certify (examples/certify/fashion_small.toml), then check"
+# Run from the repository root so the example's relative settings read the same everywhere.
+nncert_abs="$(cd "$(dirname "$nncert")" && pwd)/$(basename "$nncert")"
+(cd "$here" && "$nncert_abs" certify examples/certify/fashion_small.toml -o "$out/fashion_small_bundle")
+"$nncert" check "$out/fashion_small_bundle"
+echo "demo: open $out/fashion_small_bundle/report.html in a browser"

@@ -45,7 +45,8 @@ int run(int argc, char** argv) {
                                       add_quantize(app, globals),
                                       add_prune(app, globals), add_mrr(app, globals), add_codegen(app, globals),
                                       add_conform(app, globals), add_abstract(app, globals),
-                                      add_repair(app, globals)};
+                                      add_repair(app, globals), add_certify(app, globals),
+                                      add_check(app, globals), add_merge(app, globals)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -4,7 +4,7 @@
 #include "certifier/cli/command.hpp"
 
 #include "certifier/cli/progress.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/core/error.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"

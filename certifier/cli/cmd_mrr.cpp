@@ -5,7 +5,7 @@
 
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/progress.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/qnn_mrr.hpp"
 #include "formats/dataset.hpp"

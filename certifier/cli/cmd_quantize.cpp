@@ -10,6 +10,7 @@
 #include "certifier/quantize/agreement.hpp"
 #include "certifier/quantize/ptq.hpp"
 #include "certifier/quantize/qat.hpp"
+#include "certifier/quantize/quantized_model.hpp"
 #include "certifier/quantize/qvip_scheme.hpp"
 #include "formats/dataset.hpp"
 #include "formats/model_file.hpp"
@@ -214,34 +215,22 @@ Command add_quantize(CLI::App& parent, const Globals& globals) {
             }
             if (eval) doc["accuracy"] = accuracy;
 
-            const AccumulatorCertificate acc = certify_accumulator(q, kToolVersion);
+            nlohmann::json config{{"quantize", {{"scheme", o->scheme}, {"bits", o->bits}, {"plan", doc["plan"]}}}};
+            if (doc.contains("calibration")) config["quantize"]["calibration"] = doc["calibration"];
+            if (doc.contains("qat")) config["quantize"]["qat_epochs"] = o->qat_epochs;
+            if (!in.provenance.training_config.empty()) config["previous"] = in.provenance.training_config;
+            const QuantizedModel quantized =
+                quantized_model(in, std::move(out_network), std::move(q), "quantize:" + o->scheme, config.dump());
+            const Model& out = quantized.model;
+            const AccumulatorCertificate& acc = quantized.accumulator;
             const AccumulatorProof& proof = acc.proof;
-            if (const std::string problem = check_qnetwork(q); !problem.empty())
-              throw InternalError("quantized network is invalid: " + problem);
             text << "accumulator: |acc| <= " << proof.final_bound << " over the whole input grid (partial sums <= "
                  << proof.partial_bound << ") -> " << to_string(proof.type)
                  << "\n";
             doc["accumulator"] = {{"bound", proof.final_bound}, {"partial_bound", proof.partial_bound},
                                   {"type", to_string(proof.type)}};
-
-            Model out;
-            out.network = out_network;
-            out.qnetwork = q;
-            out.provenance = in.provenance;
-            out.provenance.source = "quantize:" + o->scheme + ":" + in.provenance.source;
-            nlohmann::json config{{"quantize", {{"scheme", o->scheme}, {"bits", o->bits}, {"plan", doc["plan"]}}}};
-            if (doc.contains("calibration")) config["quantize"]["calibration"] = doc["calibration"];
-            if (doc.contains("qat")) config["quantize"]["qat_epochs"] = o->qat_epochs;
-            if (!in.provenance.training_config.empty()) config["previous"] = in.provenance.training_config;
-            out.provenance.training_config = config.dump();
-            // Only certificates about exactly these float weights stay valid; any quantized ones
-            // were about another QNetwork.
-            const std::string float_digest = digest(out.network);
-            for (const Certificate& c : in.certificates)
-              if (c.weights_digest == float_digest) out.certificates.push_back(c);
-            out.certificates.push_back(acc.certificate);
             save_model(out, o->output);
-            doc["digest"] = digest(q);
+            doc["digest"] = digest(*out.qnetwork);
             doc["certificate"] = {{"property", acc.certificate.property}, {"method", acc.certificate.method},
                                   {"verdict", acc.certificate.verdict}, {"bound", acc.certificate.bound}};
             text << "wrote " << o->output << "\n";

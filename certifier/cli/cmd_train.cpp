@@ -9,6 +9,7 @@
 #include "certifier/train/architecture.hpp"
 #include "formats/column_spec.hpp"
 #include "formats/dataset.hpp"
+#include "formats/dataset_digest.hpp"
 #include "formats/model_file.hpp"
 
 #include <sstream>

@@ -9,7 +9,7 @@
 #include "certifier/cli/cmd_verify_qnn.hpp"
 #include "certifier/cli/progress.hpp"
 #include "certifier/cli/robust_spec.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
 #include "certifier/verify/counterexample_search.hpp"
@@ -36,6 +36,7 @@ struct VerifyCliOptions {
   std::string model, vnnlib, method = "auto", results, robust, data, samples, domain = "0:1", solver = "cbc";
   std::string encoding;  // quantized-network encoding; selects the QNN path (see run_verify)
   std::string via_abstraction;  // DeepAbstract proof lifting (cmd_abstract.cpp)
+  std::string shard;            // --shard K/N over the samples
   bool compare_direct = false;
   double timeout = 60, delta = 0;
   int threads = 0;
@@ -197,8 +198,10 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
   double seconds = 0;
   nlohmann::json per_sample = nlohmann::json::array();
   std::ostringstream text;
+  const Shard shard = parse_shard(o.shard);
   ProgressBar bar("verify", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
+    if (!shard.contains(first + i)) continue;
     const Vector x = data.X.col(static_cast<Eigen::Index>(i));
     const Vector y = evaluate(net, x);
     Property p;
@@ -241,6 +244,7 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
                      {"first", first},         {"verified", verified},   {"falsified", falsified},
                      {"unknown", unknown},     {"misclassified", misclassified}, {"seconds", seconds},
                      {"samples", per_sample}};
+  if (shard.count > 1) doc["shard"] = shard.spec();
   emit(g, doc, text.str());
   return exit_code(falsified, unknown);
 }
@@ -248,11 +252,14 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
 // The quantized path (exact ILP on the QNetwork, DESIGN §4) plugs in here.
 int run_quantized(const VerifyCliOptions& o, const Globals& g, Model& m) {
   return run_verify_qnn({o.model, o.robust, o.data, o.samples, o.encoding.empty() ? "compact" : o.encoding, o.solver,
-                         o.results, o.timeout, o.delta, o.threads},
+                         o.results, o.timeout, o.delta, o.threads, o.shard},
                         g, m);
 }
 
 int run_verify(const VerifyCliOptions& o, const Globals& g) {
+  parse_shard(o.shard);  // a bad K/N is bad usage before any work
+  if (!o.shard.empty() && (o.robust.empty() || !o.via_abstraction.empty()))
+    throw InputError("--shard", o.shard, "shards split the samples of --robust; this run has no sample batch");
   Model m = load_model(o.model);
   if (o.vnnlib.empty() == o.robust.empty())
     throw InputError("verify", "options", "give exactly one of --vnnlib FILE or --robust linf:EPS");
@@ -277,6 +284,8 @@ Command add_verify(CLI::App& parent, const Globals& globals) {
   sub->add_option("--robust", o->robust, "Local robustness: linf:EPS (in normalised input units)");
   sub->add_option("--data", o->data, "Dataset for --robust: fashion-mnist, an IDX images file, or a CSV file");
   sub->add_option("--samples", o->samples, "Sample range A:B (inclusive) for --robust");
+  sub->add_option("--shard", o->shard,
+                  "K/N: only the samples whose dataset index is K-1 mod N (join the parts with `nncert merge`)");
   sub->add_option("--domain", o->domain, "Input domain the L-inf ball is clipped to, LO:HI")->default_val("0:1");
   sub->add_option("--delta", o->delta, "Regression robustness: |y - y0|_inf < DELTA");
   sub->add_option("--method", o->method, "auto, interval, deeppoly, milp or bab")

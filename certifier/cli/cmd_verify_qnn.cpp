@@ -2,10 +2,10 @@
 
 #include "certifier/cli/app.hpp"
 #include "certifier/cli/progress.hpp"
-#include "certifier/cli/sample_selection.hpp"
+#include "formats/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
-#include "certifier/verify/qnn_verifier.hpp"
+#include "certifier/verify/qnn_robustness.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"
 #include "formats/nnc.hpp"
@@ -66,31 +66,27 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   std::vector<double> times;
   nlohmann::json per_sample = nlohmann::json::array();
   std::ostringstream text, results;
-  const std::string method = "ilp-" + to_string(vo.encoding) + "/" +
-                             (vo.encoding == QEncoding::Smt ? std::string("z3") : to_string(vo.backend));
+  const QRobustness question{norm, radius, rq.delta, vo, qnn_method(vo)};
+  const std::string& method = question.method;
+  const Shard shard = parse_shard(rq.shard);
   ProgressBar bar("verify", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::size_t id = first + i;
+    if (!shard.contains(id)) continue;
     require_on_input_grid(net, data, i, id);
     const auto x = data.raw_sample(i);
     nlohmann::json s{{"sample", id}};
-    const QInputRegion region = ball_region(net, x, norm, radius);
-    QProperty p;
-    if (!regression) {
-      const int label = data.labels[i];
-      s["label"] = label;
-      if (predict(net, x) != static_cast<std::size_t>(label)) {  // QVIP: correctly classified samples only
-        ++misclassified;
-        s["verdict"] = "misclassified";
-        per_sample.push_back(s);
-        bar.update(i + 1);
-        continue;
-      }
-      p = classification_property(net, region, static_cast<std::size_t>(label));
-    } else {
-      p = regression_property(net, region, rq.delta);
+    if (!regression) s["label"] = data.labels[i];
+    const QSampleVerdict sample = verify_sample(net, x, regression ? std::nullopt : std::optional<int>(data.labels[i]), question);
+    if (sample.misclassified) {  // QVIP: correctly classified samples only
+      ++misclassified;
+      s["verdict"] = "misclassified";
+      per_sample.push_back(s);
+      bar.update(i + 1);
+      continue;
     }
-    const QVerifyResult r = verify_qnn(net, p, vo);
+    const QProperty& p = sample.property;
+    const QVerifyResult& r = sample.result;
     times.push_back(r.seconds);
     robust += r.verdict == QVerdict::Verified;
     falsified += r.verdict == QVerdict::Falsified;
@@ -108,25 +104,14 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
          << " (" << r.decided_by << ", " << std::setprecision(3) << r.seconds << " s)";
     if (!r.detail.empty() && r.verdict == QVerdict::Unknown) text << " " << r.detail;
     text << "\n";
-    const std::string property = p.description + " sample " + std::to_string(id) + " of " + data.name;
+    const std::string property = sample_property(p, id, data.name);
     results << std::filesystem::path(rq.model).filename().string() << "," << property << ","
             << (r.verdict == QVerdict::Verified ? "unsat" : r.verdict == QVerdict::Falsified ? "sat"
                 : r.detail.rfind("timeout", 0) == 0 ? "timeout" : "unknown")
             << "," << r.seconds;
     if (r.verdict == QVerdict::Falsified) results << "," << join(r.counterexample);
     results << "\n";
-    if (r.verdict == QVerdict::Verified) {
-      Certificate c;
-      c.property = property;
-      c.method = method;
-      c.verdict = "verified";
-      c.bound = static_cast<double>(radius);
-      c.seconds = r.seconds;
-      c.tool_version = kToolVersion;
-      c.weights_digest = digest(net);
-      c.network = "quantized";
-      m.certificates.push_back(c);
-    }
+    if (r.verdict == QVerdict::Verified) m.certificates.push_back(robustness_certificate(net, sample, question, property));
     bar.update(i + 1, std::to_string(robust) + " robust");
   }
   bar.finish();
@@ -146,6 +131,7 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
                      {"method", method},      {"tasks", times.size()}, {"verified", robust},   {"falsified", falsified},
                      {"unknown", unknown},    {"misclassified", misclassified}, {"seconds", total},
                      {"median_seconds", median}, {"samples", per_sample}};
+  if (shard.count > 1) doc["shard"] = shard.spec();
   emit(g, doc, text.str());
   if (falsified) return kFalsified;
   if (unknown) return kUnknown;

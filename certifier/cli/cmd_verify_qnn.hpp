@@ -15,6 +15,7 @@ struct QnnVerifyRequest {
   std::string model, robust, data, samples, encoding = "compact", solver = "cbc", results;
   double timeout = 60, delta = 0;
   int threads = 1;
+  std::string shard;  // --shard K/N: only the samples whose dataset index is K-1 mod N
 };
 
 // Per-sample verdicts and a summary; appends verified certificates to a .nnc model. Returns the

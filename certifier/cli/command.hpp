@@ -2,6 +2,8 @@
 // (each command file adds its subcommand and returns how to run it after parsing).
 #pragma once
 
+#include "certifier/core/version.hpp"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,9 +12,6 @@
 #include <string>
 
 namespace nncert::cli {
-
-// Recorded in every certificate and report.
-inline constexpr const char* kToolVersion = "nncert 0.1.0";
 
 struct Globals {
   bool json = false;       // one JSON document on stdout; human text goes to stderr
@@ -37,6 +36,9 @@ Command add_codegen(CLI::App& parent, const Globals& globals);
 Command add_conform(CLI::App& parent, const Globals& globals);
 Command add_abstract(CLI::App& parent, const Globals& globals);
 Command add_repair(CLI::App& parent, const Globals& globals);
+Command add_certify(CLI::App& parent, const Globals& globals);
+Command add_check(CLI::App& parent, const Globals& globals);
+Command add_merge(CLI::App& parent, const Globals& globals);
 
 // Writes the command's result: `doc` as JSON on stdout with --json, else `human` on stdout.
 void emit(const Globals& globals, const nlohmann::json& doc, const std::string& human);

@@ -40,9 +40,6 @@ nlohmann::json config_json(const TrainConfig& config);
 nlohmann::json evaluation_json(const Network& net, const Dataset& data, const TrainConfig& config,
                                const std::string& what, std::ostream& text);
 
-// SHA-256 over the SHA-256s of the stored features (doubles), labels (int32) and targets (doubles).
-std::string dataset_digest(const Dataset& data);
-
 // Where training data comes from: --data, an optional --columns spec for a CSV regression
 // dataset (its split gives validation and test parts), and an optional --test-data.
 struct DataSources {
