@@ -30,53 +30,47 @@ LayerRelax relax_layer(const Matrix& zlo, const Matrix& zhi) {
   return r;
 }
 
-// Linear lower bounds lam . a_from + c to back-substitute, each with its domain and relaxation.
-// An upper bound is the negated lower bound of the negated row.
+// Linear lower bounds lam . a_from + c to back-substitute, in blocks of rows that share a domain
+// and a lower relaxation. An upper bound is the negated lower bound of the negated row.
+struct Block {
+  Eigen::Index start, size, domain;
+  int variant;
+};
+
 struct Rows {
   Matrix lam;
   Vector c;
-  std::vector<Eigen::Index> domain;
-  std::vector<int> variant;
+  std::vector<Block> blocks;
 
-  void add(const Eigen::Ref<const Vector>& coef, double constant, Eigen::Index d, int v) {
-    const auto r = static_cast<Eigen::Index>(domain.size());
-    if (r == lam.rows()) {  // grow geometrically; trimmed in finish()
-      lam.conservativeResize(std::max<Eigen::Index>(16, 2 * r), coef.size());
-      c.conservativeResize(lam.rows());
-    }
-    lam.row(r) = coef.transpose();
-    c[r] = constant;
-    domain.push_back(d);
-    variant.push_back(v);
-  }
-  void finish() {
-    const auto r = static_cast<Eigen::Index>(domain.size());
-    lam.conservativeResize(r, lam.cols());
-    c.conservativeResize(r);
+  Rows(Eigen::Index rows, Eigen::Index cols) : lam(rows, cols), c(rows) {}
+  void add(const Eigen::Ref<const Matrix>& coef, const Eigen::Ref<const Vector>& constant, Eigen::Index d, int v) {
+    const Eigen::Index start = blocks.empty() ? 0 : blocks.back().start + blocks.back().size;
+    lam.middleRows(start, coef.rows()) = coef;
+    c.segment(start, coef.rows()) = constant;
+    blocks.push_back({start, coef.rows(), d, v});
   }
 };
 
 // Lower bounds of every row over its domain's box (columns of box_lo/box_hi), widened outward by
 // kRelWiden * (magnitude of the terms) + kAbsWiden exactly as deeppoly()'s concretisation.
 Vector concretise_rows(const Rows& rows, const Matrix& box_lo, const Matrix& box_hi) {
-  const Eigen::Index R = rows.lam.rows();
-  Vector out(R);
-  for (Eigen::Index i = 0; i < R; ++i) {
-    const Eigen::Index d = rows.domain[static_cast<std::size_t>(i)];
-    const auto lam = rows.lam.row(i).transpose().array();
-    const auto lo = box_lo.col(d).array(), hi = box_hi.col(d).array();
-    const double v = (lam.max(0.0) * lo).sum() + (lam.min(0.0) * hi).sum() + rows.c[i];
-    const double mag = (lam.abs() * lo.abs().max(hi.abs())).sum() + std::abs(rows.c[i]);
-    out[i] = v - (kRelWiden * mag + kAbsWiden);
+  Vector out(rows.lam.rows());
+  for (const Block& b : rows.blocks) {
+    const auto L = rows.lam.middleRows(b.start, b.size);
+    const auto c = rows.c.segment(b.start, b.size);
+    const auto lo = box_lo.col(b.domain), hi = box_hi.col(b.domain);
+    const Vector v = L.cwiseMax(0.0) * lo + L.cwiseMin(0.0) * hi + c;
+    const Vector mag = L.cwiseAbs() * lo.cwiseAbs().cwiseMax(hi.cwiseAbs()) + c.cwiseAbs();
+    out.segment(b.start, b.size) = v - (kRelWiden * mag.array() + kAbsWiden).matrix();
   }
   return out;
 }
 
 // Substitutes the rows (over the ReLU outputs of layer `from`) down to the input: at every layer
-// the relaxation scales each row's columns by its own domain's slopes (elementwise), then one
-// product with the layer's weights moves all rows of all domains down together. With `alpha`
-// (per hidden layer, neurons x domains) unstable neurons take those lower slopes instead of the
-// row's variant; with `trace`, each layer's coefficients before relaxing are kept (for the gradient).
+// each block's columns are scaled by its own domain's slopes, then one product with the layer's
+// weights moves all rows of all domains down together. With `alpha` (per hidden layer, neurons x
+// domains) unstable neurons take those lower slopes instead of the block's variant; with `trace`,
+// each layer's coefficients before relaxing are kept (for the gradient).
 void back_substitute(const ReluChain& chain, const std::vector<LayerRelax>& rel, int from, Rows& rows,
                      const std::vector<Matrix>* alpha = nullptr, std::vector<Matrix>* trace = nullptr) {
   const Eigen::Index R = rows.lam.rows();
@@ -87,26 +81,23 @@ void back_substitute(const ReluChain& chain, const std::vector<LayerRelax>& rel,
     const Dense& layer = chain.layers[sj];
     if (trace) (*trace)[sj] = rows.lam;
     const auto k = static_cast<Eigen::Index>(r.live.size());
-    Matrix S(R, k), Wl(k, layer.W.cols());
-    Vector bl(k);
-    for (Eigen::Index t = 0; t < k; ++t) {
-      const Eigen::Index col = r.live[static_cast<std::size_t>(t)];
-      for (Eigen::Index i = 0; i < R; ++i) {
-        const Eigen::Index d = rows.domain[static_cast<std::size_t>(i)];
-        const double lam = rows.lam(i, col);
-        if (lam > 0) {
-          const bool free = alpha && r.off(col, d) > 0;  // unstable: any lower slope in [0, 1] is sound
-          S(i, t) = lam * (free ? (*alpha)[sj](col, d) : r.lo[rows.variant[static_cast<std::size_t>(i)]](col, d));
-        } else {
-          S(i, t) = lam * r.up(col, d);
-          rows.c[i] += lam * r.off(col, d);
-        }
+    const Matrix Lk = rows.lam(Eigen::all, r.live);
+    Matrix S(R, k);
+    Vector lo(k), up(k), off(k);
+    for (const Block& b : rows.blocks) {
+      for (Eigen::Index t = 0; t < k; ++t) {
+        const Eigen::Index col = r.live[static_cast<std::size_t>(t)];
+        const bool free = alpha && r.off(col, b.domain) > 0;  // unstable: any lower slope in [0, 1] is sound
+        lo[t] = free ? (*alpha)[sj](col, b.domain) : r.lo[b.variant](col, b.domain);
+        up[t] = r.up(col, b.domain);
+        off[t] = r.off(col, b.domain);
       }
-      Wl.row(t) = layer.W.row(col);
-      bl[t] = layer.b[col];
+      const auto L = Lk.middleRows(b.start, b.size);
+      S.middleRows(b.start, b.size) = L.cwiseMax(0.0) * lo.asDiagonal() + L.cwiseMin(0.0) * up.asDiagonal();
+      rows.c.segment(b.start, b.size) += L.cwiseMin(0.0) * off;
     }
-    rows.c += S * bl;
-    rows.lam = S * Wl;
+    rows.c += S * layer.b(r.live);
+    rows.lam = S * layer.W(r.live, Eigen::all);
   }
 }
 
@@ -136,28 +127,41 @@ struct Batch {
 void tighten(const Batch& bt, std::size_t l, Matrix& zlo, Matrix& zhi) {
   const Dense& layer = bt.chain.layers[l];
   const bool last = l + 1 == bt.chain.depth();
-  Rows rows;
-  std::vector<std::pair<Eigen::Index, Eigen::Index>> at;  // (neuron, domain) of every 4 rows
+  std::vector<std::vector<Eigen::Index>> sel(static_cast<std::size_t>(zlo.cols()));
+  Eigen::Index total = 0;
   for (Eigen::Index b = 0; b < zlo.cols(); ++b) {
     if (bt.dead[static_cast<std::size_t>(b)]) continue;
-    for (Eigen::Index i = 0; i < zlo.rows(); ++i) {
-      if (!last && !(zlo(i, b) < 0 && zhi(i, b) > 0)) continue;
-      for (const int v : {0, 1}) {
-        rows.add(layer.W.row(i).transpose(), layer.b[i], b, v);
-        rows.add(-layer.W.row(i).transpose(), -layer.b[i], b, v);
-      }
-      at.push_back({i, b});
-    }
+    for (Eigen::Index i = 0; i < zlo.rows(); ++i)
+      if (last || (zlo(i, b) < 0 && zhi(i, b) > 0)) sel[static_cast<std::size_t>(b)].push_back(i);
+    total += 4 * static_cast<Eigen::Index>(sel[static_cast<std::size_t>(b)].size());
   }
-  if (at.empty()) return;
-  rows.finish();
+  if (total == 0) return;
+  // Per domain two blocks (both relaxations), each the selected rows and then their negations.
+  Rows rows(total, layer.W.cols());
+  for (Eigen::Index b = 0; b < zlo.cols(); ++b) {
+    const auto& s = sel[static_cast<std::size_t>(b)];
+    if (s.empty()) continue;
+    const auto u = static_cast<Eigen::Index>(s.size());
+    Matrix coef(2 * u, layer.W.cols());
+    Vector c(2 * u);
+    coef.topRows(u) = layer.W(s, Eigen::all);
+    coef.bottomRows(u) = -coef.topRows(u);
+    c.head(u) = layer.b(s);
+    c.tail(u) = -c.head(u);
+    for (const int v : {0, 1}) rows.add(coef, c, b, v);
+  }
   back_substitute(bt.chain, bt.rel, static_cast<int>(l) - 1, rows);
   const Vector lo = concretise_rows(rows, bt.box_lo, bt.box_hi);
-  for (std::size_t q = 0; q < at.size(); ++q) {
-    const auto [i, b] = at[q];
-    const auto r = static_cast<Eigen::Index>(4 * q);
-    zlo(i, b) = std::max({zlo(i, b), lo[r], lo[r + 2]});
-    zhi(i, b) = std::min({zhi(i, b), -lo[r + 1], -lo[r + 3]});
+  for (std::size_t q = 0; q < rows.blocks.size(); q += 2) {
+    const Block& v0 = rows.blocks[q];
+    const Block& v1 = rows.blocks[q + 1];
+    const auto& s = sel[static_cast<std::size_t>(v0.domain)];
+    const auto u = static_cast<Eigen::Index>(s.size());
+    for (Eigen::Index t = 0; t < u; ++t) {
+      const Eigen::Index i = s[static_cast<std::size_t>(t)], b = v0.domain;
+      zlo(i, b) = std::max({zlo(i, b), lo[v0.start + t], lo[v1.start + t]});
+      zhi(i, b) = std::min({zhi(i, b), -lo[v0.start + u + t], -lo[v1.start + u + t]});
+    }
   }
 }
 
@@ -167,15 +171,12 @@ Rows spec_rows(const Batch& bt, const DeepPolySpec& spec, int variants, std::vec
   const Dense& last = bt.chain.layers.back();
   const Matrix CW = spec.C * last.W;
   const Vector cb = spec.C * last.b + spec.d;
-  Rows rows;
   domains.clear();
-  for (Eigen::Index b = 0; b < bt.box_lo.cols(); ++b) {
-    if (bt.dead[static_cast<std::size_t>(b)]) continue;
-    domains.push_back(b);
-    for (int v = 0; v < variants; ++v)
-      for (Eigen::Index r = 0; r < CW.rows(); ++r) rows.add(CW.row(r).transpose(), cb[r], b, v);
-  }
-  rows.finish();
+  for (Eigen::Index b = 0; b < bt.box_lo.cols(); ++b)
+    if (!bt.dead[static_cast<std::size_t>(b)]) domains.push_back(b);
+  Rows rows(static_cast<Eigen::Index>(domains.size()) * variants * CW.rows(), CW.cols());
+  for (const Eigen::Index b : domains)
+    for (int v = 0; v < variants; ++v) rows.add(CW, cb, b, v);
   return rows;
 }
 
@@ -234,15 +235,16 @@ std::vector<Matrix> initial_alpha(const Batch& bt, const AlphaCrown& ac, const s
   return alpha;
 }
 
-// Gradient of the bound of each row in `rows` (one per domain) with respect to the lower slopes,
+// Gradient of the bound of each row (one per domain, `domain` of each row) with respect to the lower slopes,
 // by reverse-mode differentiation of back_substitute() from its trace (coefficients per layer)
 // and final coefficients `lam_x`.
-std::vector<Matrix> alpha_gradient(const Batch& bt, const std::vector<Matrix>& alpha, const Rows& rows,
-                                   const std::vector<Matrix>& trace, const Matrix& lam_x) {
+std::vector<Matrix> alpha_gradient(const Batch& bt, const std::vector<Matrix>& alpha,
+                                   const std::vector<Eigen::Index>& domain, const std::vector<Matrix>& trace,
+                                   const Matrix& lam_x) {
   const Eigen::Index R = lam_x.rows();
   Matrix G(R, lam_x.cols());  // d bound / d coefficients at the current layer
   for (Eigen::Index i = 0; i < R; ++i) {
-    const Eigen::Index d = rows.domain[static_cast<std::size_t>(i)];
+    const Eigen::Index d = domain[static_cast<std::size_t>(i)];
     for (Eigen::Index c = 0; c < G.cols(); ++c) G(i, c) = lam_x(i, c) > 0 ? bt.box_lo(c, d) : bt.box_hi(c, d);
   }
   std::vector<Matrix> grad(alpha.size());
@@ -254,7 +256,7 @@ std::vector<Matrix> alpha_gradient(const Batch& bt, const std::vector<Matrix>& a
     grad[j] = Matrix::Zero(alpha[j].rows(), alpha[j].cols());
     G.resize(R, lam.cols());
     for (Eigen::Index i = 0; i < R; ++i) {
-      const Eigen::Index d = rows.domain[static_cast<std::size_t>(i)];
+      const Eigen::Index d = domain[static_cast<std::size_t>(i)];
       for (Eigen::Index c = 0; c < lam.cols(); ++c) {
         const double l = lam(i, c);
         if (l > 0) {
@@ -273,6 +275,8 @@ std::vector<Matrix> alpha_gradient(const Batch& bt, const std::vector<Matrix>& a
 // alpha-CROWN on the spec rows: projected sign-gradient ascent of each domain's best row's bound
 // over the unstable lower slopes. Every iterate is a sound relaxation (any slope in [0, 1] is), so
 // each row keeps the best bound any iterate gave it, and the result is never looser than DeepPoly.
+// The recorded linear bound stays DeepPoly's (still valid below every point): split dimensions and
+// candidate points chosen from the optimised coefficients cost ACAS Xu BaB 2-3x more domains.
 void optimise_alpha(const Batch& bt, const DeepPolySpec& spec, const std::vector<int>& best_variant, AlphaCrown& ac,
                     std::vector<DeepPolyResult>& res) {
   const Eigen::Index m = spec.C.rows();
@@ -289,7 +293,6 @@ void optimise_alpha(const Batch& bt, const DeepPolySpec& spec, const std::vector
     back_substitute(bt.chain, bt.rel, from, rows, &alpha, &trace);
     const Vector lo = concretise_rows(rows, bt.box_lo, bt.box_hi);
     // Each domain's objective: its best row under these slopes.
-    Rows top;
     std::vector<Matrix> top_trace;
     for (const Matrix& tr : trace) top_trace.emplace_back(static_cast<Eigen::Index>(domains.size()), tr.cols());
     Matrix top_x(static_cast<Eigen::Index>(domains.size()), rows.lam.cols());
@@ -298,18 +301,16 @@ void optimise_alpha(const Batch& bt, const DeepPolySpec& spec, const std::vector
       DeepPolyResult& d = res[static_cast<std::size_t>(b)];
       Eigen::Index r_top = 0;
       lo.segment(first, m).maxCoeff(&r_top);
-      for (Eigen::Index r = 0; r < m; ++r) keep_better(d, r, rows, first + r, lo[first + r]);
+      for (Eigen::Index r = 0; r < m; ++r) d.spec_lo[r] = std::max(d.spec_lo[r], lo[first + r]);
       if (lo[first + r_top] > best[static_cast<std::size_t>(b)]) {
         best[static_cast<std::size_t>(b)] = lo[first + r_top];
         for (std::size_t j = 0; j < alpha.size(); ++j) best_alpha[j].col(b) = alpha[j].col(b);
       }
-      top.add(rows.lam.row(first + r_top).transpose(), rows.c[first + r_top], b, 0);
       top_x.row(static_cast<Eigen::Index>(q)) = rows.lam.row(first + r_top);
       for (std::size_t j = 0; j < trace.size(); ++j) top_trace[j].row(static_cast<Eigen::Index>(q)) = trace[j].row(first + r_top);
     }
     if (t == ac.steps) break;
-    top.finish();
-    const std::vector<Matrix> grad = alpha_gradient(bt, alpha, top, top_trace, top_x);
+    const std::vector<Matrix> grad = alpha_gradient(bt, alpha, domains, top_trace, top_x);
     const double step = 0.2 * std::pow(0.6, t);
     for (std::size_t j = 0; j < alpha.size(); ++j)
       alpha[j] = (alpha[j].array() + step * grad[j].array().sign()).cwiseMax(0.0).cwiseMin(1.0).matrix();

@@ -24,7 +24,8 @@ struct AlphaCrown {
 
 // One result per box: pre-activation bounds, and with a spec its rows' lower bounds and input-level
 // linear lower bounds (spec_relu_coef is left empty: input splitting does not score neurons). With
-// `alpha`, each spec row keeps the better of DeepPoly's bound and the optimised one.
+// `alpha`, each spec row's bound is the better of DeepPoly's and the optimised one (its linear
+// bound spec_x_coef/spec_x_const stays DeepPoly's, valid but possibly below spec_lo).
 std::vector<DeepPolyResult> deeppoly_batch(const ReluChain& chain, const std::vector<Box>& boxes,
                                            const DeepPolySpec* spec = nullptr, AlphaCrown* alpha = nullptr);
 
