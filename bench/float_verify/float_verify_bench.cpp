@@ -1,14 +1,17 @@
-// Float verification benchmarks (issue 7): (1) the 186 VNN-COMP 2021 ACAS Xu instances with the
-// verdict table and disagreements against ../shared/data/acasxu/expected.csv; (3) DeepPoly time
-// per image on a 6x100 fully connected MNIST-size network; (2) `--only never`: the NeVer 2.0
-// pruning table (never_table.cpp).
-// Usage: bench_float_verify [--timeout S] [--first N] [--from I] [--only acas|deeppoly|never] [--threads T]
-//   acas: instances I..N-1 of expected.csv (default all 186)
+// Float verification benchmarks (issues 7, 15): (1) the 186 VNN-COMP 2021 ACAS Xu instances with the
+// verdict table and disagreements against ../shared/data/acasxu/expected.csv, nnenum's time on this
+// kind of machine (nnenum_here.csv) beside each; (3) DeepPoly time per image on a 6x100 fully
+// connected MNIST-size network; (2) `--only never`: the NeVer 2.0 pruning table (never_table.cpp).
+// Usage: bench_float_verify [--timeout S] [--first N] [--from I] [--pick A_B:P,...] [--only acas|deeppoly|never]
+//                           [--threads T]
+//   acas: instances I..N-1 of expected.csv (default all 186); --pick: only these (e.g. 2_9:1 is
+//         network 2_9 with prop_1)
 //   never only: [--problems N] [--first-image I] [--eps E1,E2] [--epochs E] [--finetune F] [--sets S]
 //               [--methods interval,deeppoly,milp-cbc,milp-glpk,bab,auto] [--nets NET1,NET2] [--cache DIR]
 //   (--timeout defaults to 116 s for ACAS Xu and to the paper's 600 s for the NeVer table)
 #include "bench/float_verify/never_table.hpp"
 #include "certifier/verify/deeppoly.hpp"
+#include "certifier/verify/deeppoly_batch.hpp"
 #include "certifier/verify/verifier.hpp"
 #include "formats/onnx.hpp"
 #include "formats/vnnlib.hpp"
@@ -30,7 +33,31 @@ using namespace nncert;
 
 namespace {
 
-int acas(double timeout, std::size_t from, std::size_t first_n, int threads) {
+struct Peer {
+  std::string got;
+  double seconds = 0;
+};
+
+// nnenum's per-instance result on this kind of machine, keyed by (network file, property file).
+std::map<std::pair<std::string, std::string>, Peer> nnenum_here(const fs::path& csv) {
+  std::map<std::pair<std::string, std::string>, Peer> m;
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);  // net,prop,expected,got,seconds,solve_seconds
+  while (std::getline(in, line)) {
+    std::stringstream s(line);
+    std::string net, prop, expected, got, seconds;
+    std::getline(s, net, ',');
+    std::getline(s, prop, ',');
+    std::getline(s, expected, ',');
+    std::getline(s, got, ',');
+    std::getline(s, seconds, ',');
+    m[{net + ".onnx", prop + ".vnnlib"}] = Peer{got, std::stod(seconds)};
+  }
+  return m;
+}
+
+int acas(double timeout, std::size_t from, std::size_t first_n, const std::vector<std::string>& pick, int threads) {
   const fs::path dir = fs::path(NNCERT_SOURCE_DIR).parent_path() / "shared" / "data" / "acasxu";
   if (!fs::exists(dir / "expected.csv")) {
     std::cout << "ACAS Xu: " << dir.string() << " is absent; skipping\n";
@@ -55,11 +82,25 @@ int acas(double timeout, std::size_t from, std::size_t first_n, int threads) {
   }
   if (first_n < rows.size()) rows.resize(first_n);
   rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(std::min(from, rows.size())));
+  if (!pick.empty()) {
+    std::vector<Row> picked;
+    for (const std::string& p : pick) {
+      const auto colon = p.find(':');
+      const std::string net = "ACASXU_run2a_" + p.substr(0, colon) + "_batch_2000.onnx",
+                        prop = "prop_" + (colon == std::string::npos ? "" : p.substr(colon + 1)) + ".vnnlib";
+      for (const Row& r : rows)
+        if (r.net == net && r.prop == prop) picked.push_back(r);
+    }
+    rows = std::move(picked);
+  }
+  const auto peer = nnenum_here(dir / "nnenum_here.csv");
+  double peer_total = 0;
+  std::size_t peer_solved = 0;
   std::map<std::string, Network> nets;
   std::size_t verified = 0, falsified = 0, unknown = 0, wrong = 0;
   double total = 0, solved_time = 0, max_time = 0;
-  std::printf("%-34s %-14s %-8s %-10s %9s %9s  %s\n", "network", "property", "expected", "result", "time_s", "nodes",
-              "method");
+  std::printf("%-34s %-14s %-8s %-10s %9s %9s %9s  %-10s %9s  %s\n", "network", "property", "expected", "result",
+              "time_s", "nodes", "nodes/s", "nnenum", "nnenum_s", "method");
   for (const Row& r : rows) {
     if (!nets.count(r.net)) nets[r.net] = load_onnx((dir / r.net).string());
     const Network& net = nets[r.net];
@@ -77,8 +118,13 @@ int acas(double timeout, std::size_t from, std::size_t first_n, int threads) {
     total += v.seconds;
     max_time = std::max(max_time, v.seconds);
     if (v.verdict != Verdict::Unknown && !disagree) solved_time += v.seconds;
-    std::printf("%-34s %-14s %-8s %-10s %9.3f %9zu  %s%s\n", r.net.c_str(), r.prop.c_str(), r.expected.c_str(),
-                got.c_str(), v.seconds, v.nodes, v.method.c_str(), disagree ? "  <-- DISAGREES" : "");
+    const auto pr = peer.find({r.net, r.prop});
+    const Peer nn = pr == peer.end() ? Peer{"-", 0.0} : pr->second;
+    peer_total += nn.seconds;
+    peer_solved += nn.got == r.expected;
+    std::printf("%-34s %-14s %-8s %-10s %9.3f %9zu %9.0f  %-10s %9.2f  %s%s\n", r.net.c_str(), r.prop.c_str(),
+                r.expected.c_str(), got.c_str(), v.seconds, v.nodes, static_cast<double>(v.nodes) / std::max(v.seconds, 1e-9),
+                nn.got.c_str(), nn.seconds, v.method.c_str(), disagree ? "  <-- DISAGREES" : "");
     std::fflush(stdout);
   }
   std::printf("\nACAS Xu: %zu instances, timeout %.0f s: verified (unsat) %zu, falsified (sat) %zu, unknown %zu, "
@@ -86,6 +132,9 @@ int acas(double timeout, std::size_t from, std::size_t first_n, int threads) {
               rows.size(), timeout, verified, falsified, unknown, wrong);
   std::printf("time: total %.1f s, on solved instances %.1f s, max per instance %.2f s, mean %.3f s\n", total,
               solved_time, max_time, total / std::max<std::size_t>(1, rows.size()));
+  std::printf("nnenum (nnenum_here.csv, 60 s timeout, one process, Python start-up included) on the same instances: "
+              "%zu solved, total %.1f s; ratio nncert/nnenum total time %.3f\n",
+              peer_solved, peer_total, total / std::max(peer_total, 1e-9));
   return wrong == 0 ? 0 : 1;
 }
 
@@ -104,27 +153,39 @@ void deeppoly_speed(bool eigen_threads) {
                                  Vector::NullaryExpr(static_cast<Eigen::Index>(out), [&] { return 0.1 * g(rng); })});
     in = out;
   }
-  std::printf("\nDeepPoly on a 784-6x100-10 network (random weights), spec = 9 robustness rows, one image per call, "
-              "Eigen GEMM threads: %d\n", Eigen::nbThreads());
-  std::printf("%8s %12s %14s\n", "eps", "ms/image", "unstable/image");
+  std::printf("\nDeepPoly on a 784-6x100-10 network (random weights), spec = 9 robustness rows, Eigen GEMM threads: "
+              "%d; one image per call (deeppoly) and 40 images per call (deeppoly_batch), max |difference| of the "
+              "spec lower bounds\n", Eigen::nbThreads());
+  std::printf("%8s %12s %16s %14s %12s\n", "eps", "ms/image", "batched ms/image", "unstable/image", "max |diff|");
+  DeepPolySpec spec{Matrix::Zero(9, 10), Vector::Zero(9)};
+  for (int j = 0; j < 9; ++j) {
+    spec.C(j, 0) = 1;
+    spec.C(j, j + 1) = -1;
+  }
+  std::uniform_real_distribution<double> u(0.0, 1.0);
   for (double eps : {0.005, 0.01, 0.02, 0.05}) {
     const int n = 40;
-    double unstable = 0;
-    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Box> boxes;
     for (int k = 0; k < n; ++k) {
-      const Vector x = (Vector::Random(784).array() + 1.0) / 2.0;
-      const Box box{(x.array() - eps).cwiseMax(0.0).matrix(), (x.array() + eps).cwiseMin(1.0).matrix()};
-      DeepPolySpec spec{Matrix::Zero(9, 10), Vector::Zero(9)};
-      for (int j = 0; j < 9; ++j) {
-        spec.C(j, 0) = 1;
-        spec.C(j, j + 1) = -1;
-      }
-      const DeepPolyResult r = deeppoly(chain, box, &spec);
-      for (std::size_t l = 0; l + 1 < r.pre.size(); ++l)
-        unstable += static_cast<double>(((r.pre[l].lo.array() < 0) && (r.pre[l].hi.array() > 0)).count());
+      const Vector x = Vector::NullaryExpr(784, [&] { return u(rng); });
+      boxes.push_back(Box{(x.array() - eps).cwiseMax(0.0).matrix(), (x.array() + eps).cwiseMin(1.0).matrix()});
     }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
-    std::printf("%8.3f %12.3f %14.1f\n", eps, ms, unstable / n);
+    double unstable = 0;
+    std::vector<DeepPolyResult> one;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const Box& box : boxes) one.push_back(deeppoly(chain, box, &spec));
+    const auto t1 = std::chrono::steady_clock::now();
+    const std::vector<DeepPolyResult> batch = deeppoly_batch(chain, boxes, &spec);
+    const auto t2 = std::chrono::steady_clock::now();
+    double diff = 0;
+    for (std::size_t k = 0; k < boxes.size(); ++k) {
+      diff = std::max(diff, (one[k].spec_lo - batch[k].spec_lo).cwiseAbs().maxCoeff());
+      for (std::size_t l = 0; l + 1 < one[k].pre.size(); ++l)
+        unstable += static_cast<double>(((one[k].pre[l].lo.array() < 0) && (one[k].pre[l].hi.array() > 0)).count());
+    }
+    const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count() / n;
+    const double batch_ms = std::chrono::duration<double, std::milli>(t2 - t1).count() / n;
+    std::printf("%8.3f %12.3f %16.3f %14.1f %12.2e\n", eps, ms, batch_ms, unstable / n, diff);
   }
 }
 
@@ -143,10 +204,11 @@ int main(int argc, char** argv) {
   std::size_t first_n = static_cast<std::size_t>(-1), from = 0;
   std::string only;
   int threads = 0;
+  std::vector<std::string> pick;
   nncert_bench::NeverOptions never;
   // An unknown option or a missing value stops here: a typo must not start the 1-hour default run.
-  const char* usage = "usage: bench_float_verify [--timeout S] [--first N] [--from I] [--only acas|deeppoly|never] "
-                      "[--threads T] [--problems N] [--first-image I] [--eps E,...] [--epochs E] [--finetune F] "
+  const char* usage = "usage: bench_float_verify [--timeout S] [--first N] [--from I] [--pick A_B:P,...] "
+                      "[--only acas|deeppoly|never] [--threads T] [--problems N] [--first-image I] [--eps E,...] [--epochs E] [--finetune F] "
                       "[--sets S] [--methods M,...] [--nets NET1,...] [--cache DIR]\n";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -163,6 +225,7 @@ int main(int argc, char** argv) {
       if (a == "--timeout") timeout = std::stod(v);
       else if (a == "--first") first_n = std::stoul(v);
       else if (a == "--from") from = std::stoul(v);
+      else if (a == "--pick") pick = split_list(v);
       else if (a == "--only") only = v;
       else if (a == "--threads") threads = std::stoi(v);
       else if (a == "--problems") never.problems = std::stoul(v);
@@ -194,7 +257,7 @@ int main(int argc, char** argv) {
     deeppoly_speed(false);
     deeppoly_speed(true);
   }
-  if (only.empty() || only == "acas") rc = acas(timeout.value_or(116), from, first_n, threads);
+  if (only.empty() || only == "acas") rc = acas(timeout.value_or(116), from, first_n, pick, threads);
   if (only == "never") {  // not part of the default run: it trains 20 networks first
     never.timeout_s = timeout.value_or(600);
     never.threads = threads;

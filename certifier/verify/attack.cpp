@@ -37,6 +37,8 @@ std::optional<Counterexample> check_columns(const Network& net, const Property& 
 
 }  // namespace
 
+Vector conjunction_margins(const Conjunction& c, const Matrix& Y) { return margins(c, Y, nullptr); }
+
 std::optional<Counterexample> pgd(const Network& net, const ReluChain& chain, const Property& p, std::size_t ci,
                                   std::size_t k, const Matrix& X0, int steps, const Box* within) {
   const Box& box = within ? *within : p.cases[ci].box;

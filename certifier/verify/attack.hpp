@@ -24,6 +24,10 @@ struct AttackOptions {
 std::optional<Counterexample> attack(const Network& net, const ReluChain& chain, const Property& property,
                                      const AttackOptions& options);
 
+// Margin of every column of Y (outputs, one sample per column) for a conjunction: max_i (a_i . y - b_i),
+// <= 0 inside the unsafe region (-infinity for an empty conjunction).
+Vector conjunction_margins(const Conjunction& c, const Matrix& Y);
+
 // PGD from the given starting points (columns of X0) on one conjunction, inside `within` (a
 // sub-box of the case's box, e.g. a branch-and-bound domain) or else the case's box; returns the
 // replayed counterexample if one of the final or intermediate points is one.

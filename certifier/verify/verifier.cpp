@@ -146,7 +146,7 @@ VerifyResult verify(const Network& net, const Property& p, const VerifyOptions& 
     const auto sub_deadline = Clock::now() + slice;
     bool use_milp = o.method == Method::Milp;
     if (o.method == Method::Auto)
-      use_milp = chain.input_size > 12 && unstable_count(chain, p.cases[ci].box) <= kMilpMaxUnstable;
+      use_milp = resolve_split_mode(SplitMode::Auto, chain) == SplitMode::Relu && unstable_count(chain, p.cases[ci].box) <= kMilpMaxUnstable;
     if (use_milp) {
       const MilpCheck m = milp_check(net, chain, p, ci, k, o.milp_backend, sub_deadline, threads);
       res.method = "milp/" + to_string(o.milp_backend);
@@ -166,7 +166,7 @@ VerifyResult verify(const Network& net, const Property& p, const VerifyOptions& 
       bo.threads = threads;
       const BabResult b = bab(net, chain, p, ci, k, bo);
       res.nodes += b.nodes;
-      res.method = chain.input_size <= 12 ? "bab-input" : "bab-relu";
+      res.method = b.mode == SplitMode::Input ? "bab-input" : "bab-relu";
       if (b.status == BabStatus::Falsified) {
         res.verdict = Verdict::Falsified;
         res.counterexample = b.counterexample;
