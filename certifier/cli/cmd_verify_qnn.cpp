@@ -5,6 +5,8 @@
 #include "certifier/cli/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "certifier/verify/qnn_cross_check.hpp"
+#include "certifier/verify/qnn_export.hpp"
 #include "certifier/verify/qnn_verifier.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"
@@ -56,6 +58,7 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   vo.timeout_s = rq.timeout;
   vo.threads = std::max(1, rq.threads);
   vo.seed = g.seed;
+  vo.keep_queries = !rq.export_ilp.empty();
   if (rq.data.empty()) throw InputError("verify", "--data", "local robustness needs --data");
   const auto [data, first] = select_samples(rq.data, rq.samples, net.input_size);
   if (!data.raw) throw InputError(data.name, "features", "the quantized network needs integer features (raw pixels)");
@@ -66,8 +69,10 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   std::vector<double> times;
   nlohmann::json per_sample = nlohmann::json::array();
   std::ostringstream text, results;
-  const std::string method = "ilp-" + to_string(vo.encoding) + "/" +
-                             (vo.encoding == QEncoding::Smt ? std::string("z3") : to_string(vo.backend));
+  const std::string method = vo.encoding == QEncoding::Portfolio
+                                 ? std::string("portfolio")
+                                 : "ilp-" + to_string(vo.encoding) + "/" +
+                                       (vo.encoding == QEncoding::Smt ? std::string("z3") : to_string(vo.backend));
   ProgressBar bar("verify", data.size(), !g.json);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::size_t id = first + i;
@@ -91,6 +96,24 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
       p = regression_property(net, region, rq.delta);
     }
     const QVerifyResult r = verify_qnn(net, p, vo);
+    // Re-checkable evidence, appended to the certificate's method (the .nnc schema has no field
+    // for it yet): the manifest of the exported queries and the second opinion.
+    std::string evidence;
+    if (!rq.export_ilp.empty() && r.verdict != QVerdict::Unknown) {
+      const QExport e = export_ilp_queries(r.queries, rq.export_ilp, "sample-" + std::to_string(id));
+      nlohmann::json files = nlohmann::json::array();
+      for (const QExportedQuery& f : e.files) files.push_back({{"file", f.file}, {"sha256", f.sha256}, {"core", f.core}});
+      s["ilp_files"] = files;
+      if (!e.files.empty()) {
+        evidence += "; " + evidence_line(e);
+        s["ilp_manifest"] = {{"file", e.manifest}, {"sha256", e.manifest_sha256}};
+      }
+    }
+    if (rq.cross_check && r.verdict != QVerdict::Unknown) {
+      const QSecondOpinion second = cross_check(net, p, vo, r);
+      evidence += "; " + evidence_line(second);
+      s["cross_check"] = {{"core", second.core}, {"verdict", to_string(second.verdict)}, {"seconds", second.seconds}};
+    }
     times.push_back(r.seconds);
     robust += r.verdict == QVerdict::Verified;
     falsified += r.verdict == QVerdict::Falsified;
@@ -118,7 +141,8 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
     if (r.verdict == QVerdict::Verified) {
       Certificate c;
       c.property = property;
-      c.method = method;
+      // A portfolio's certificate names the member that proved it.
+      c.method = (vo.encoding == QEncoding::Portfolio ? r.decided_by : method) + evidence;
       c.verdict = "verified";
       c.bound = static_cast<double>(radius);
       c.seconds = r.seconds;
