@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <mutex>
@@ -92,21 +93,43 @@ void finish(const MilpProblem& p, MilpResult& res) {
 }
 
 // Solves a loaded GLPK problem (built from a MilpProblem or read from a file); x is raw.
+// The time limit counts from the call, not from when the lock was free: with several threads
+// queued on one backend (a portfolio), a limit started late would overrun the task's budget.
+double seconds_left(const MilpOptions& o, std::chrono::steady_clock::time_point entry) {
+  return o.time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - entry).count();
+}
+
+bool interrupted(const MilpOptions& o) { return o.interrupt && o.interrupt->load(); }
+
 MilpResult glpk_solve_loaded(glp_prob* lp, bool integral, const MilpOptions& o) {
+  const auto entry = std::chrono::steady_clock::now();
   const int n = glp_get_num_cols(lp);
   MilpResult res;
-  const double limit_ms = std::isfinite(o.time_limit_s) ? std::max(1.0, o.time_limit_s * 1000.0) : 0.0;
-  const int tm_lim = limit_ms > 2e9 || limit_ms == 0 ? INT_MAX : static_cast<int>(limit_ms);
+  // Milliseconds for GLPK once the lock is held; false when the budget is already spent.
+  auto set_limit = [&](int& tm_lim) {
+    if (interrupted(o)) {
+      res.message = "interrupted";
+      return false;
+    }
+    if (!std::isfinite(o.time_limit_s)) {
+      tm_lim = INT_MAX;
+      return true;
+    }
+    const double ms = seconds_left(o, entry) * 1000.0;
+    if (ms <= 0) return false;
+    tm_lim = ms > 2e9 ? INT_MAX : static_cast<int>(std::max(1.0, ms));
+    return true;
+  };
   glp_smcp sm;
   glp_init_smcp(&sm);
   sm.msg_lev = GLP_MSG_OFF;
   sm.presolve = GLP_ON;
-  sm.tm_lim = tm_lim;
   sm.tol_bnd = std::max(1e-12, o.feasibility_tolerance);
   if (!integral) {
     int rc = 0;
     {
       std::lock_guard<std::mutex> lock(glpk_mutex());
+      if (!set_limit(sm.tm_lim)) return with_status(res, MilpStatus::Timeout);
       rc = glp_simplex(lp, &sm);
     }
     const int st = glp_get_status(lp);
@@ -127,7 +150,6 @@ MilpResult glpk_solve_loaded(glp_prob* lp, bool integral, const MilpOptions& o) 
   glp_init_iocp(&io);
   io.msg_lev = GLP_MSG_OFF;
   io.presolve = GLP_ON;
-  io.tm_lim = tm_lim;
   io.tol_int = std::max(1e-12, o.integrality_tolerance);
   io.tol_obj = 1e-9;
   struct Info {
@@ -147,6 +169,7 @@ MilpResult glpk_solve_loaded(glp_prob* lp, bool integral, const MilpOptions& o) 
   int rc = 0;
   {
     std::lock_guard<std::mutex> lock(glpk_mutex());
+    if (!set_limit(io.tm_lim)) return with_status(res, MilpStatus::Timeout);
     rc = glp_intopt(lp, &io);
   }
   const int st = glp_mip_status(lp);
@@ -254,11 +277,11 @@ class GlpkSolver final : public MilpSolver {
 // ---- CBC --------------------------------------------------------------------------------
 // Solves a loaded CBC model (built from a MilpProblem or read from a file); x is raw.
 MilpResult cbc_solve_loaded(Cbc_Model* model, const MilpOptions& o) {
+  const auto entry = std::chrono::steady_clock::now();
   Cbc_setLogLevel(model, 0);
   // CBC counts CPU seconds by default; budgets (--timeout) are wall-clock, and on a loaded
   // machine CPU time lags far behind (a 600 s repair budget ran 879 s).
   Cbc_setParameter(model, "timeMode", "elapsed");
-  if (std::isfinite(o.time_limit_s)) Cbc_setMaximumSeconds(model, std::max(0.01, o.time_limit_s));
   if (o.threads > 1) Cbc_setParameter(model, "threads", std::to_string(o.threads).c_str());
   Cbc_setParameter(model, "primalT", std::to_string(std::max(1e-12, o.feasibility_tolerance)).c_str());
   Cbc_setParameter(model, "integerT", std::to_string(std::max(1e-12, o.integrality_tolerance)).c_str());
@@ -273,9 +296,14 @@ MilpResult cbc_solve_loaded(Cbc_Model* model, const MilpOptions& o) {
     // already running ends at its time limit.
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    if (o.interrupt && o.interrupt->load()) {
+    if (interrupted(o)) {
       res.message = "interrupted";
       return with_status(res, MilpStatus::Timeout);
+    }
+    if (std::isfinite(o.time_limit_s)) {
+      const double left = seconds_left(o, entry);
+      if (left <= 0) return with_status(res, MilpStatus::Timeout);
+      Cbc_setMaximumSeconds(model, std::max(0.01, left));
     }
     rc = Cbc_solve(model);
   }

@@ -10,7 +10,7 @@
 
 namespace nncert {
 
-std::vector<QVerifyOptions> portfolio_members(const QVerifyOptions& base) {
+std::vector<QVerifyOptions> portfolio_members(const QVerifyOptions& base, const QNetwork& net) {
   QVerifyOptions m = base;
   m.threads = 1;
   m.stop = nullptr;
@@ -24,15 +24,22 @@ std::vector<QVerifyOptions> portfolio_members(const QVerifyOptions& base) {
   m.encoding = QEncoding::Qvip;
   m.backend = MilpBackend::Glpk;
   members.push_back(m);
-  m.encoding = QEncoding::Smt;
-  members.push_back(m);
   // Input splitting: smaller boxes tighten the symbolic bounds, which the saturated tail lacks.
+  // Its leaves share CBC with the first member; that member's output-split calls are short, so
+  // the two interleave (each backend serialises its calls) instead of one waiting out the other.
   m.encoding = QEncoding::Compact;
-  m.backend = MilpBackend::Glpk;
+  m.backend = MilpBackend::Cbc;
   m.split_depth = 8;
   m.eager_split = true;
   m.output_split = false;
   members.push_back(m);
+  // Z3 only on small inputs: on 784-input networks the bit-blasted formula is huge, and freeing
+  // its context after an interrupt took minutes (P4-6 image 42), far past the task's budget.
+  if (net.input_size <= kPortfolioSmtMaxInputs) {
+    m = members[1];
+    m.encoding = QEncoding::Smt;
+    members.push_back(m);
+  }
   return members;
 }
 
@@ -47,7 +54,7 @@ std::string member_name(const QVerifyOptions& o) {
 
 QVerifyResult verify_qnn_portfolio(const QNetwork& net, const QProperty& property, const QVerifyOptions& base) {
   const auto start = std::chrono::steady_clock::now();
-  std::vector<QVerifyOptions> members = portfolio_members(base);
+  std::vector<QVerifyOptions> members = portfolio_members(base, net);
   std::atomic<bool> stop{base.stop && base.stop->load()};
   for (QVerifyOptions& m : members) m.stop = &stop;
   const std::size_t n = members.size();

@@ -67,7 +67,7 @@ TEST(QnnVerifier, PortfolioAndEachMemberAgreeWithEnumeration) {
       EXPECT_TRUE(replays(net, p, r.counterexample));
     }
     ++winners[r.decided_by];
-    const auto members = portfolio_members(o);
+    const auto members = portfolio_members(o, net);
     const QVerifyResult m = verify_qnn(net, p, members[static_cast<std::size_t>(t) % members.size()]);
     ASSERT_NE(m.verdict, QVerdict::Unknown) << "case " << t << " member " << t % members.size();
     EXPECT_EQ(m.verdict, r.verdict) << "case " << t << " member " << t % members.size();
