@@ -4,8 +4,9 @@
 // the number of robust / non-robust / unknown verdicts and the total time, beside the paper's
 // figures (Gurobi on a 28-core Xeon, 2 h per task). Verdicts of all cores are cross-checked.
 //
-//   bench_qnn_verify [--rows p46r1,p16r1,...|table2|other-q|all] [--cores compact/cbc,qvip/cbc,smt]
-//                    [--timeout S] [--max-tasks N] [--split D --leaf-timeout S] [--only IMAGE] [-v]
+//   bench_qnn_verify [--rows p46r1,p16r1,...|table2|other-q|all] [--cores compact/cbc,qvip/cbc,smt,portfolio]
+//                    [--timeout S] [--threads T] [--max-tasks N] [--split D --leaf-timeout S] [--only IMAGE] [-v]
+// (portfolio: its four members on their own threads, whatever --threads says.)
 #include "certifier/core/error.hpp"
 #include "certifier/quantize/qvip_scheme.hpp"
 #include "certifier/verify/qnn_verifier.hpp"
@@ -86,7 +87,7 @@ Core parse_core(const std::string& s) {
 int main(int argc, char** argv) {
   std::string rows_arg = "table2", cores_arg = "compact/cbc,compact/glpk,qvip/cbc,smt";
   double timeout = 60, leaf_timeout = 0;
-  int split_depth = 0;
+  int split_depth = 0, threads = 1;
   std::size_t max_tasks = 1000;
   bool verbose = false;
   long only = -1;
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
     else if (a == "--cores") cores_arg = next();
     else if (a == "--timeout") timeout = std::stod(next());
     else if (a == "--max-tasks") max_tasks = std::stoul(next());
+    else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--split") split_depth = std::stoi(next());
     else if (a == "--leaf-timeout") leaf_timeout = std::stod(next());
     else if (a == "-v") verbose = true;
@@ -120,6 +122,7 @@ int main(int argc, char** argv) {
   for (const auto& c : split(cores_arg, ',')) {
     cores.push_back(parse_core(c));
     cores.back().options.timeout_s = timeout;
+    cores.back().options.threads = threads;
     if (cores.back().options.encoding != QEncoding::Smt) {
       cores.back().options.split_depth = split_depth;
       cores.back().options.leaf_timeout_s = leaf_timeout;
@@ -133,7 +136,8 @@ int main(int argc, char** argv) {
     return datasets.at(which);
   };
 
-  std::cout << "timeout per task " << timeout << " s; time = sum over decided tasks (s)\n";
+  std::cout << "timeout per task " << timeout << " s, " << threads
+            << " solver thread(s); time = sum over decided tasks (s)\n";
   std::cout << std::left << std::setw(7) << "row" << std::setw(4) << "r" << std::setw(5) << "#S" << std::setw(14) << "core"
             << std::setw(16) << "rob/non/unk" << std::setw(10) << "time" << std::setw(10) << "max" << std::setw(16)
             << "paper SMT" << std::setw(16) << "paper QVIP-1" << "paper QVIP-28\n";

@@ -104,7 +104,7 @@ Command add_mrr(CLI::App& parent, const Globals& globals) {
   sub->add_option("--start", o->start, "First upper radius to try (StartR)")->default_val(10);
   sub->add_option("--step", o->step, "Growth step of the radius range (Step)")->default_val(10);
   sub->add_option("--norm", o->norm, "linf, l1 or l0")->default_val("linf");
-  sub->add_option("--encoding", o->encoding, "compact, qvip or smt")->default_val("compact");
+  sub->add_option("--encoding", o->encoding, "compact, qvip, smt or portfolio")->default_val("compact");
   sub->add_option("--solver", o->solver, "MILP backend: cbc or glpk")->check(CLI::IsMember({"cbc", "glpk"}))->default_val("cbc");
   sub->add_option("--timeout", o->timeout, "Seconds per radius checked")->default_val(60);
   return {sub, [o, &globals] { return run_mrr(*o, globals); }};

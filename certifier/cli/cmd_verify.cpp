@@ -40,6 +40,8 @@ struct VerifyCliOptions {
   bool compare_direct = false;
   double timeout = 60, delta = 0;
   int threads = 0;
+  std::string export_ilp;    // quantized: write each decided query as MPS here
+  bool cross_check = false;  // quantized: re-decide every verdict with a second core
 };
 
 nlohmann::json vec_json(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
@@ -252,7 +254,7 @@ int run_robust(const VerifyCliOptions& o, const Globals& g, Model& m) {
 // The quantized path (exact ILP on the QNetwork, DESIGN §4) plugs in here.
 int run_quantized(const VerifyCliOptions& o, const Globals& g, Model& m) {
   return run_verify_qnn({o.model, o.robust, o.data, o.samples, o.encoding.empty() ? "compact" : o.encoding, o.solver,
-                         o.results, o.timeout, o.delta, o.threads, o.shard},
+                         o.results, o.timeout, o.delta, o.threads, o.shard, o.export_ilp, o.cross_check},
                         g, m);
 }
 
@@ -298,6 +300,9 @@ Command add_verify(CLI::App& parent, const Globals& globals) {
   sub->add_option("--encoding", o->encoding, "Verify the quantized network with this exact encoding");
   sub->add_option("--via-abstraction", o->via_abstraction, "DeepPoly on this `nncert abstract` model, proofs lifted to MODEL");
   sub->add_flag("--compare-direct", o->compare_direct, "With --via-abstraction: also run DeepPoly on MODEL directly");
+  sub->add_option("--export-ilp", o->export_ilp, "Quantized: write each decided query as an MPS file into DIR")
+      ->type_name("DIR");
+  sub->add_flag("--cross-check", o->cross_check, "Quantized: re-decide every verdict with a second solver (exit 4 on disagreement)");
   return {sub, [o, &globals] { return run_verify(*o, globals); }};
 }
 

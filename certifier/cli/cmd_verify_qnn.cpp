@@ -5,6 +5,8 @@
 #include "formats/sample_selection.hpp"
 #include "certifier/core/digest.hpp"
 #include "certifier/core/error.hpp"
+#include "certifier/verify/qnn_cross_check.hpp"
+#include "certifier/verify/qnn_export.hpp"
 #include "certifier/verify/qnn_robustness.hpp"
 #include "formats/atomic_file.hpp"
 #include "formats/dataset.hpp"
@@ -56,6 +58,7 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
   vo.timeout_s = rq.timeout;
   vo.threads = std::max(1, rq.threads);
   vo.seed = g.seed;
+  vo.keep_queries = !rq.export_ilp.empty();
   if (rq.data.empty()) throw InputError("verify", "--data", "local robustness needs --data");
   const auto [data, first] = select_samples(rq.data, rq.samples, net.input_size);
   if (!data.raw) throw InputError(data.name, "features", "the quantized network needs integer features (raw pixels)");
@@ -87,6 +90,24 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
     }
     const QProperty& p = sample.property;
     const QVerifyResult& r = sample.result;
+    // Re-checkable evidence, appended to the certificate's method (the .nnc schema has no field
+    // for it yet): the manifest of the exported queries and the second opinion.
+    std::string evidence;
+    if (!rq.export_ilp.empty() && r.verdict != QVerdict::Unknown) {
+      const QExport e = export_ilp_queries(r.queries, rq.export_ilp, "sample-" + std::to_string(id));
+      nlohmann::json files = nlohmann::json::array();
+      for (const QExportedQuery& f : e.files) files.push_back({{"file", f.file}, {"sha256", f.sha256}, {"core", f.core}});
+      s["ilp_files"] = files;
+      if (!e.files.empty()) {
+        evidence += "; " + evidence_line(e);
+        s["ilp_manifest"] = {{"file", e.manifest}, {"sha256", e.manifest_sha256}};
+      }
+    }
+    if (rq.cross_check && r.verdict != QVerdict::Unknown) {
+      const QSecondOpinion second = cross_check(net, p, vo, r);
+      evidence += "; " + evidence_line(second);
+      s["cross_check"] = {{"core", second.core}, {"verdict", to_string(second.verdict)}, {"seconds", second.seconds}};
+    }
     times.push_back(r.seconds);
     robust += r.verdict == QVerdict::Verified;
     falsified += r.verdict == QVerdict::Falsified;
@@ -111,7 +132,8 @@ int run_verify_qnn(const QnnVerifyRequest& rq, const Globals& g, Model& m) {
             << "," << r.seconds;
     if (r.verdict == QVerdict::Falsified) results << "," << join(r.counterexample);
     results << "\n";
-    if (r.verdict == QVerdict::Verified) m.certificates.push_back(robustness_certificate(net, sample, question, property));
+    if (r.verdict == QVerdict::Verified)
+      m.certificates.push_back(robustness_certificate(net, sample, question, property, evidence));
     bar.update(i + 1, std::to_string(robust) + " robust");
   }
   bar.finish();

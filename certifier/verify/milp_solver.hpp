@@ -3,6 +3,7 @@
 // Used by the float big-M encoding (milp_encoding) and the exact ILP encodings of quantized nets.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <limits>
 #include <memory>
@@ -58,6 +59,9 @@ struct MilpOptions {
   bool stop_at_first_solution = false;
   double feasibility_tolerance = 1e-9;  // primal tolerance passed to the backend
   double integrality_tolerance = 1e-9;
+  // Cooperative cancellation (a portfolio's other core answered first): the solve ends as a
+  // Timeout with message "interrupted", never as a verdict.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 enum class MilpStatus { Optimal, Infeasible, Timeout, Error };
@@ -85,6 +89,11 @@ class MilpSolver {
 };
 
 std::unique_ptr<MilpSolver> make_milp_solver(MilpBackend backend);
+
+// Reads an MPS file (milp_mps.hpp) with `backend`'s own reader and solves it with the same
+// settings as MilpSolver::solve: the independent re-check of an exported query. InputError when
+// the backend cannot read the file.
+MilpResult solve_mps_file(const std::string& path, MilpBackend backend, const MilpOptions& options);
 
 // Largest violation of a bound, row or integrality by `x` (0 when x is exactly feasible; rows are
 // evaluated in long double). Callers re-check every solver point with it before trusting it;

@@ -173,6 +173,7 @@ QAnswer solve_ilp(const QIlp& ilp, MilpSolver& solver, const QSolveOptions& opti
   if (options.timeout_s > 0) mo.time_limit_s = options.timeout_s;
   mo.threads = options.threads;
   mo.stop_at_first_solution = true;
+  mo.interrupt = options.stop;
   const MilpResult r = solver.solve(ilp.problem, mo);
   answer.detail = to_string(solver.backend()) + ": " + to_string(r.status) + (r.message.empty() ? "" : " " + r.message);
   if (r.has_solution && r.x.size() == ilp.problem.vars.size()) {

@@ -23,6 +23,7 @@ QSampleVerdict verify_sample(const QNetwork& net, const std::vector<std::int64_t
 }
 
 std::string qnn_method(const QVerifyOptions& options) {
+  if (options.encoding == QEncoding::Portfolio) return "portfolio";
   return "ilp-" + to_string(options.encoding) + "/" +
          (options.encoding == QEncoding::Smt ? std::string("z3") : to_string(options.backend));
 }
@@ -32,10 +33,11 @@ std::string sample_property(const QProperty& p, std::size_t id, const std::strin
 }
 
 Certificate robustness_certificate(const QNetwork& net, const QSampleVerdict& v, const QRobustness& question,
-                                   const std::string& property) {
+                                   const std::string& property, const std::string& evidence) {
   Certificate c;
   c.property = property;
-  c.method = question.method;
+  // A portfolio's certificate names the member that proved it.
+  c.method = (question.options.encoding == QEncoding::Portfolio ? v.result.decided_by : question.method) + evidence;
   c.verdict = to_string(v.result.verdict);
   c.bound = static_cast<double>(question.radius);
   c.seconds = v.result.seconds;

@@ -31,15 +31,16 @@ struct QSampleVerdict {
 QSampleVerdict verify_sample(const QNetwork& net, const std::vector<std::int64_t>& x, std::optional<int> label,
                              const QRobustness& question);
 
-// "ilp-<encoding>/<backend>", the method name of a verdict under `options`.
+// "ilp-<encoding>/<backend>" (or "portfolio"), the method name of a verdict under `options`.
 std::string qnn_method(const QVerifyOptions& options);
 
 // The property text of sample `id` of `dataset` ("robust linf:2 class 3 sample 17 of fashion-mnist-test"):
 // what certificates and results files name.
 std::string sample_property(const QProperty& p, std::size_t id, const std::string& dataset);
 
-// The certificate of a proved sample (`property`: the property text naming sample and dataset).
+// The certificate of a proved sample (`property`: the property text naming sample and dataset;
+// `evidence`: re-checkable evidence appended to the method, e.g. exported queries' manifest).
 Certificate robustness_certificate(const QNetwork& net, const QSampleVerdict& v, const QRobustness& question,
-                                   const std::string& property);
+                                   const std::string& property, const std::string& evidence = "");
 
 }  // namespace nncert

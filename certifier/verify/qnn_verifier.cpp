@@ -5,6 +5,7 @@
 #include "certifier/verify/qnn_bounds.hpp"
 #include "certifier/verify/qnn_encoding_compact.hpp"
 #include "certifier/verify/qnn_encoding_qvip.hpp"
+#include "certifier/verify/qnn_portfolio.hpp"
 #include "certifier/verify/qnn_smt.hpp"
 
 #include <algorithm>
@@ -18,7 +19,8 @@ QEncoding parse_qencoding(const std::string& s) {
   if (s == "compact") return QEncoding::Compact;
   if (s == "qvip") return QEncoding::Qvip;
   if (s == "smt") return QEncoding::Smt;
-  throw InputError("--encoding", "'" + s + "'", "expected compact, qvip or smt");
+  if (s == "portfolio") return QEncoding::Portfolio;
+  throw InputError("--encoding", "'" + s + "'", "expected compact, qvip, smt or portfolio");
 }
 
 std::string to_string(QEncoding e) {
@@ -26,6 +28,7 @@ std::string to_string(QEncoding e) {
     case QEncoding::Compact: return "compact";
     case QEncoding::Qvip: return "qvip";
     case QEncoding::Smt: return "smt";
+    case QEncoding::Portfolio: return "portfolio";
   }
   return "?";
 }
@@ -39,11 +42,15 @@ std::string to_string(QVerdict v) {
   return "?";
 }
 
-QAnswer solve_query(const QQuery& query, QEncoding encoding, MilpBackend backend, const QSolveOptions& options) {
+QAnswer solve_query(const QQuery& query, QEncoding encoding, MilpBackend backend, const QSolveOptions& options,
+                    std::optional<MilpProblem>* program) {
+  if (encoding == QEncoding::Portfolio) throw InternalError("solve_query: the portfolio races whole tasks, not leaves");
   if (encoding == QEncoding::Smt) return solve_smt(query, options);
-  const QIlp ilp = encoding == QEncoding::Compact ? encode_compact(query) : encode_qvip(query);
+  QIlp ilp = encoding == QEncoding::Compact ? encode_compact(query) : encode_qvip(query);
   const auto solver = make_milp_solver(backend);
-  return solve_ilp(ilp, *solver, options);
+  QAnswer a = solve_ilp(ilp, *solver, options);
+  if (program && !ilp.trivially_infeasible) *program = std::move(ilp.problem);
+  return a;
 }
 
 namespace {
@@ -60,7 +67,24 @@ struct Context {
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
   // Remaining time of the task (0 = unlimited); negative when exhausted.
   double remaining() const { return options.timeout_s > 0 ? options.timeout_s - elapsed() : 0; }
-  bool out_of_time() const { return options.timeout_s > 0 && remaining() <= 0; }
+  bool stopped() const { return options.stop && options.stop->load(); }
+  bool out_of_time() const { return stopped() || (options.timeout_s > 0 && remaining() <= 0); }
+  QSolveOptions solve_options(double timeout_s) const {
+    QSolveOptions so;
+    so.threads = options.threads;
+    so.timeout_s = timeout_s;
+    so.stop = options.stop;
+    return so;
+  }
+  // One leaf query on the task's core, counted and (keep_queries) kept.
+  QAnswer solve(const QQuery& q, const QSolveOptions& so) {
+    std::optional<MilpProblem> program;
+    QAnswer a = solve_query(q, options.encoding, options.backend, so, options.keep_queries ? &program : nullptr);
+    ++result.solver_calls;
+    if (options.keep_queries && a.status != QAnswerStatus::Unknown)
+      result.queries.push_back({core(), a.status, std::move(program)});
+    return a;
+  }
   std::string core() const {
     return to_string(options.encoding) + (options.encoding == QEncoding::Smt ? "/z3" : "/" + to_string(options.backend));
   }
@@ -107,10 +131,8 @@ Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_
   for (std::size_t d : disjuncts)
     if (!excluded_by_bounds(ctx, p, b, d)) live.push_back(d);
   if (live.empty()) return Leaf::Proven;
-  QSolveOptions so;
-  so.threads = ctx.options.threads;
   const double rem = ctx.remaining();
-  so.timeout_s = rem;
+  QSolveOptions so = ctx.solve_options(rem);
   if (depth < ctx.options.split_depth && ctx.options.leaf_timeout_s > 0)
     so.timeout_s = rem > 0 ? std::min(rem, ctx.options.leaf_timeout_s) : ctx.options.leaf_timeout_s;
   // Split the input whose box width times first-layer weight mass is largest.
@@ -130,8 +152,7 @@ Leaf solve_branch(Context& ctx, const QProperty& p, const std::vector<std::size_
   const bool splittable = best_score >= 0;
   if (!ctx.options.eager_split || depth >= ctx.options.split_depth || !splittable) {
     const QQuery q{&ctx.net, &p, &b, live};
-    const QAnswer a = solve_query(q, ctx.options.encoding, ctx.options.backend, so);
-    ++ctx.result.solver_calls;
+    const QAnswer a = ctx.solve(q, so);
     if (a.status == QAnswerStatus::Counterexample) {
       accept_witness(ctx, a.witness, ctx.core());
       return Leaf::Falsified;
@@ -180,13 +201,9 @@ Leaf solve_output_split(Context& ctx, const QProperty& p, std::size_t d, const Q
     if (nb.acc_lo > nb.acc_hi) continue;
     const QBounds bt = compute_bounds(ctx, p, &known);
     if (infeasible(ctx.net, bt) || excluded_by_bounds(ctx, p, bt, d)) continue;
-    QSolveOptions so;
-    so.threads = ctx.options.threads;
-    so.timeout_s = ctx.remaining();
     QQuery q{&ctx.net, &p, &bt, {d}};
     q.split_bounds = true;
-    const QAnswer a = solve_query(q, ctx.options.encoding, ctx.options.backend, so);
-    ++ctx.result.solver_calls;
+    const QAnswer a = ctx.solve(q, ctx.solve_options(ctx.remaining()));
     if (a.status == QAnswerStatus::Counterexample) {
       accept_witness(ctx, a.witness, ctx.core() + "+output-split");
       return Leaf::Falsified;
@@ -202,6 +219,7 @@ Leaf solve_output_split(Context& ctx, const QProperty& p, std::size_t d, const Q
 }  // namespace
 
 QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const QVerifyOptions& options) {
+  if (options.encoding == QEncoding::Portfolio) return verify_qnn_portfolio(net, property, options);
   QVerifyResult result;
   Context ctx{net, property, options, Clock::now(), result};
   auto finish = [&]() -> QVerifyResult {
@@ -262,7 +280,8 @@ QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const Q
   }
   if (open) {
     result.verdict = QVerdict::Unknown;
-    if (ctx.out_of_time()) result.detail = "timeout" + (result.detail.empty() ? "" : " (" + result.detail + ")");
+    if (ctx.stopped()) result.detail = "interrupted";
+    else if (ctx.out_of_time()) result.detail = "timeout" + (result.detail.empty() ? "" : " (" + result.detail + ")");
   } else {
     result.verdict = QVerdict::Verified;
   }

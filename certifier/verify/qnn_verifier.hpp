@@ -11,14 +11,17 @@
 #include "certifier/verify/qnn_property.hpp"
 #include "certifier/verify/qnn_query.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace nncert {
 
-enum class QEncoding { Compact, Qvip, Smt };
-QEncoding parse_qencoding(const std::string& s);  // "compact" | "qvip" | "smt"; InputError otherwise
+// Portfolio: the cores race on their own threads (qnn_portfolio.hpp); never a leaf encoding.
+enum class QEncoding { Compact, Qvip, Smt, Portfolio };
+QEncoding parse_qencoding(const std::string& s);  // "compact" | "qvip" | "smt" | "portfolio"; InputError otherwise
 std::string to_string(QEncoding e);
 
 enum class QBoundsKind { Interval, Symbolic };
@@ -38,10 +41,24 @@ struct QVerifyOptions {
   // value t of y_g (bounds re-tightened with y_g = t), each a plain threshold on acc_i.
   bool output_split = true;
   std::uint64_t seed = 0;
+  // Keep every leaf query a core decided, with its exact program (ILP cores): what --export-ilp
+  // writes out for re-checking.
+  bool keep_queries = false;
+  // Cooperative cancellation (qnn_portfolio: another core answered first); the task then ends
+  // unknown ("interrupted"), never with a verdict it has not proven.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 enum class QVerdict { Verified, Falsified, Unknown };
 std::string to_string(QVerdict v);
+
+// One leaf query a core decided: its answer and, for the ILP cores, the program it solved
+// (absent when the bounds alone made the program trivially infeasible, and for the SMT core).
+struct QDecidedQuery {
+  std::string core;  // "compact/cbc", ...
+  QAnswerStatus status = QAnswerStatus::Unknown;
+  std::optional<MilpProblem> program;
+};
 
 struct QVerifyResult {
   QVerdict verdict = QVerdict::Unknown;
@@ -50,11 +67,15 @@ struct QVerifyResult {
   std::string detail;                        // why unknown, solver statuses
   double seconds = 0;
   std::size_t solver_calls = 0, disjuncts_open = 0, unstable_neurons = 0;
+  std::vector<QDecidedQuery> queries;        // with QVerifyOptions::keep_queries
 };
 
 QVerifyResult verify_qnn(const QNetwork& net, const QProperty& property, const QVerifyOptions& options);
 
 // One exact query on one core (no attack, no splitting): what the driver and MRR call per leaf.
-QAnswer solve_query(const QQuery& query, QEncoding encoding, MilpBackend backend, const QSolveOptions& options);
+// `program`, when given, receives the ILP that was solved (left empty for smt and for programs
+// the bounds made trivially infeasible).
+QAnswer solve_query(const QQuery& query, QEncoding encoding, MilpBackend backend, const QSolveOptions& options,
+                    std::optional<MilpProblem>* program = nullptr);
 
 }  // namespace nncert

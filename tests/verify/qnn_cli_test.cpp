@@ -5,6 +5,7 @@
 #include "certifier/core/model.hpp"
 #include "certifier/core/qsemantics.hpp"
 #include "certifier/core/digest.hpp"
+#include "formats/atomic_file.hpp"
 #include "formats/nnc.hpp"
 
 #include "tests/qvip_models.hpp"
@@ -14,7 +15,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace nncert {
 namespace {
@@ -131,6 +134,71 @@ TEST(QnnCli, MrrMatchesEnumeration) {
     }
   }
   EXPECT_EQ(run_nncert("mrr " + q(tmp / "m.nnc") + " --data " + q(tmp / "d.csv") + " --start 0").exit_code, 2);
+}
+
+// Several tiny models (some decided by the bounds alone, some by the solvers): every verdict
+// matches enumeration, the second opinion agrees, and the certificates name what was exported.
+TEST(QnnCli, ExportIlpAndCrossCheckMakeACheckableCertificate) {
+  int files = 0, named = 0;
+  for (const std::uint64_t seed : {3, 5, 7, 11, 13, 17}) {
+    TempDir tmp;
+    Model m = tiny_model(seed);
+    const QNetwork& net = *m.qnetwork;
+    std::mt19937_64 rng(seed + 100);
+    std::ofstream csv(tmp / "d.csv");
+    std::vector<std::vector<std::int64_t>> xs;
+    for (int i = 0; i < 6; ++i) {
+      xs.push_back(test::random_input(net, rng));
+      csv << predict(net, xs.back());
+      for (auto v : xs.back()) csv << "," << v;
+      csv << "\n";
+    }
+    csv.close();
+    for (const std::string encoding : {"compact", "portfolio"}) {
+      const auto dir = tmp / ("ilp-" + encoding), model = tmp / ("m-" + encoding + ".nnc");
+      save_nnc(m, model.string());
+      const auto r = run_nncert("verify --json " + q(model) + " --robust linf:2 --data " + q(tmp / "d.csv") +
+                                " --encoding " + encoding + " --cross-check --export-ilp " + q(dir));
+      ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+      const auto doc = nlohmann::json::parse(r.out);
+      for (const auto& s : doc["samples"]) {
+        const std::size_t i = s["sample"];
+        const QProperty p = classification_property(net, ball_region(net, xs[i], QNorm::Linf, 2));
+        const bool oracle = test::enumerate_counterexample(net, p).has_value();
+        ASSERT_EQ(s["verdict"] == "falsified", oracle) << encoding << " model " << seed << " sample " << i;
+        // The second opinion was recorded and, with no time limit reached, agrees.
+        EXPECT_EQ(s["cross_check"]["verdict"], s["verdict"]) << encoding << " sample " << i;
+        for (const auto& f : s["ilp_files"]) {
+          EXPECT_EQ(sha256_hex(read_file((dir / f["file"].get<std::string>()).string())), f["sha256"]);
+          ++files;
+        }
+      }
+      // Each certificate names the manifest's digest, the manifest the files' digests, and the
+      // second opinion is recorded beside the method.
+      for (const auto& c : load_nnc(model.string()).certificates) {
+        EXPECT_NE(c.method.find("; cross-check "), std::string::npos) << c.method;
+        const auto at = c.method.find("queries sha256:");
+        if (at == std::string::npos) continue;  // decided by the bounds alone: nothing to export
+        const std::string hex = c.method.substr(at + 15, 64);
+        const std::string manifest = c.method.substr(at + 80, c.method.find(' ', at + 80) - (at + 80));
+        const std::string text = read_file((dir / manifest).string());
+        EXPECT_EQ(sha256_hex(text), hex) << c.method;
+        std::istringstream lines(text);
+        std::string file_hex, file;
+        while (lines >> file_hex >> file) EXPECT_EQ(sha256_hex(read_file((dir / file).string())), file_hex) << file;
+        ++named;
+      }
+    }
+    // An export directory that cannot be made is bad input, and the model is left alone.
+    std::ofstream(tmp / "plain") << "x";
+    const std::string before = read_file((tmp / "m-compact.nnc").string());
+    const auto bad = run_nncert("verify " + q(tmp / "m-compact.nnc") + " --robust linf:2 --data " + q(tmp / "d.csv") +
+                                " --export-ilp " + q(tmp / "plain" / "sub"));
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_EQ(read_file((tmp / "m-compact.nnc").string()), before);
+  }
+  EXPECT_GT(files, 0);
+  EXPECT_GT(named, 0);
 }
 
 TEST(QnnCli, BadInputExitsTwo) {
