@@ -24,6 +24,10 @@ double seconds_left(Clock::time_point deadline) {
   return std::chrono::duration<double>(deadline - Clock::now()).count();
 }
 
+Clock::time_point seconds_from_now(double seconds) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 // The search's state: the counterexamples so far and the rule that keeps them distinct.
 class Collector {
  public:
@@ -344,14 +348,19 @@ CaseOutcome milp_case(const ReluChain& chain, const LinearProperty& p, std::size
 // Case `ci` proved by branch and bound (DeepPoly bounds, ReLU splits) on the relaxation where
 // integer inputs range over their real interval: sound for the case, and often far cheaper than
 // the MILP; a relaxed counterexample proves nothing, so the MILP decides then (or on a timeout).
+// BaB on case `ci` of a box property for at most `seconds` (and never past the search's deadline).
+BabResult bab_for(const Network& net, const ReluChain& chain, const Property& property, std::size_t ci, double seconds,
+                  const SearchOptions& o) {
+  BabOptions bo;
+  bo.deadline = std::min(o.deadline, seconds_from_now(seconds));
+  bo.threads = o.threads;
+  return bab(net, chain, property, ci, 0, bo);
+}
+
 bool proved_relaxed(const Network& net, const ReluChain& chain, const Property& relaxed, std::size_t ci,
                     const SearchOptions& o) {
   if (!(o.relaxed_bab_seconds > 0)) return false;
-  BabOptions bo;
-  bo.deadline = std::min(o.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                          std::chrono::duration<double>(o.relaxed_bab_seconds)));
-  bo.threads = o.threads;
-  return bab(net, chain, relaxed, ci, 0, bo).status == BabStatus::Verified;
+  return bab_for(net, chain, relaxed, ci, o.relaxed_bab_seconds, o).status == BabStatus::Verified;
 }
 
 // Case `ci` of a one-copy property with integer inputs, decided by splitting the integer inputs
@@ -405,10 +414,7 @@ CaseOutcome split_case(const SplitContext& s, BoundsCache& bounds, Collector& ou
     parts.pop_back();
     Property sub = s.relaxed;
     sub.cases[s.ci].box = part;
-    BabOptions bo;
-    bo.deadline = std::min(s.o.deadline, Clock::now() + std::chrono::milliseconds(50));
-    bo.threads = s.o.threads;
-    const BabResult b = bab(s.net, s.chain, sub, s.ci, 0, bo);
+    const BabResult b = bab_for(s.net, s.chain, sub, s.ci, 0.05, s.o);
     if (b.status == BabStatus::Verified) {
       ++by_bab;
       continue;
@@ -553,8 +559,7 @@ SearchResult find_counterexamples(const Network& net, const LinearProperty& p, c
     // whole-box MILP stalls, splitting the integer inputs may find one.
     const bool split = relaxed && p.any_integer() && out.found.empty() && o.whole_box_share < 1;
     SearchOptions whole_box = o;
-    if (split) whole_box.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                       std::chrono::duration<double>(o.whole_box_share * seconds_left(o.deadline)));
+    if (split) whole_box.deadline = seconds_from_now(o.whole_box_share * seconds_left(o.deadline));
     if (const auto sc = separable(p, p.cases[ci]); sc && out.found.empty() && o.separate_copies) {
       const CaseOutcome c = separable_case(net, p, ci, *sc, o, rng, out);
       if (c.proved) {

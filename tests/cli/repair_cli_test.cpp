@@ -56,6 +56,20 @@ void write_task(const test::TempDir& dir, std::size_t n = 900) {
         "(assert (>= (- Y_0 Yp_0) 0.16))\n";
 }
 
+// The task's properties on a 21x21 grid over (a, b): the flag set (and, for the two-copy gap, a
+// second copy at the same point without it; the one-copy cap only where a <= 0.2). Expects no
+// grid point (or pair) to reach the counterexample region.
+void expect_holds_on_grid(const LinearProperty& p, const Network& net, const std::string& what) {
+  for (int i = 0; i <= 20; ++i)
+    for (int j = 0; j <= 20; ++j) {
+      const Vector x{{i / 20.0, j / 20.0, 1.0}};
+      std::vector<Vector> xs{x};
+      if (p.copies == 2) xs.push_back(Vector{{x[0], x[1], 0.0}});
+      if (p.copies == 1 && x[0] > 0.2) continue;
+      EXPECT_FALSE(violated_case(p, evaluate_copies(net, xs))) << what << " at " << x.transpose();
+    }
+}
+
 std::string common(const test::TempDir& dir, int max_iterations = 30) {
   return " --data " + test::q(dir / "task.csv") + " --columns " + test::q(dir / "columns.toml") +
          " --loss mse --epochs 40 --batch 32 --lr 0.01 --patience 10 --counterexamples 20 --samples 10 --sigma 0.05"
@@ -92,14 +106,7 @@ TEST(RepairCli, CertifiesOneAndTwoCopyPropertiesWithAnIntegerInput) {
     // Independent check on a grid: no grid point (or pair) reaches the counterexample region.
     const LinearProperty p =
         linear_property_from_vnnlib(load_vnnlib((dir / prop).string(), 3, 1), (dir / prop).string());
-    for (int i = 0; i <= 20; ++i)
-      for (int j = 0; j <= 20; ++j) {
-        const Vector x{{i / 20.0, j / 20.0, 1.0}};
-        std::vector<Vector> xs{x};
-        if (p.copies == 2) xs.push_back(Vector{{x[0], x[1], 0.0}});
-        if (p.copies == 1 && x[0] > 0.2) continue;
-        EXPECT_FALSE(violated_case(p, evaluate_copies(m.network, xs))) << prop << " at " << x.transpose();
-      }
+    expect_holds_on_grid(p, m.network, prop);
     // `verify` takes the same superset and proves the certified network.
     const auto v = test::run_nncert("verify " + test::q(out) + " --vnnlib " + test::q(dir / prop) + " --json");
     ASSERT_EQ(v.exit_code, 0) << v.err << v.out;
@@ -138,13 +145,7 @@ TEST(RepairCli, VerifyTakesTheSupersetAndReplaysItsCounterexamples) {
       }
       EXPECT_TRUE(violated_case(p, evaluate_copies(m.network, xs))) << prop << ": the counterexample does not replay";
     } else {
-      for (int i = 0; i <= 20; ++i)
-        for (int j = 0; j <= 20; ++j) {
-          std::vector<Vector> xs{Vector{{i / 20.0, j / 20.0, 1.0}}};
-          if (p.copies == 2) xs.push_back(Vector{{xs[0][0], xs[0][1], 0.0}});
-          if (p.copies == 1 && xs[0][0] > 0.2) continue;
-          EXPECT_FALSE(violated_case(p, evaluate_copies(m.network, xs))) << prop << " verified, but fails on the grid";
-        }
+      expect_holds_on_grid(p, m.network, prop + " verified, but fails on the grid");
     }
   }
   EXPECT_GT(falsified, 0u) << "the network trained on the data alone should break the cap (the data reach 0.7)";
